@@ -248,10 +248,15 @@ class LiveMusicClientMessage(WireModel):
     client_content: LiveMusicClientContent | None = None
     music_generation_config: LiveMusicGenerationConfig | None = None
     playback_control: PlaybackControl | None = None
+    #: livemusic extension: apply this message when the stream reaches this frame position
+    #: (sample-exact scheduling). Sent only to a server that advertised ``at``.
+    livemusic_at: Annotated[int | None, _in_range(0, 2**62)] = None
+
+    PAYLOADS: ClassVar[tuple[str, ...]] = ("setup", "client_content", "music_generation_config", "playback_control")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> LiveMusicClientMessage:
-        present = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        present = [name for name in self.PAYLOADS if getattr(self, name) is not None]
         if len(present) != 1:
             raise ValueError(
                 "a message must hold exactly one of setup, clientContent, "

@@ -1,0 +1,444 @@
+"""Sound card output through PyAudio (PortAudio) in callback mode.
+
+Two layers, as elsewhere in livemusic: :class:`PlaybackFeed` is what the
+real-time callback does (ring buffer -> gain ramp -> output buffer) with no
+PortAudio in it, so it is tested directly; :class:`Player` only opens the
+device and hands the feed's buffer to PortAudio.
+
+The callback copies from the ring buffer into one preallocated int16 array
+and applies the gain ramp in place with preallocated work arrays. PyAudio's
+callback interface accepts only a ``bytes`` object as output (it rejects
+memoryviews and arrays), so handing the buffer over costs one small
+``bytes`` copy per callback; nothing else is allocated there. A Python
+callback needs the GIL: keep long GIL-holding work out of this process.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from livemusic.audio.ring import RingBuffer
+from livemusic.errors import AudioDeviceError
+
+__all__ = ["DeviceInfo", "PlaybackFeed", "Player", "PlayerState", "list_output_devices", "select_device"]
+
+_INSTALL_HINT = ("pip install 'livemusic[audio]' (PyAudio needs PortAudio: "
+                 "apt install portaudio19-dev, or brew install portaudio)")
+_LIST_HINT = "`livemusic devices` lists the output devices"
+
+
+# --------------------------------------------------------------------------- the callback's work
+
+
+class PlaybackFeed:
+    """The real-time part of playback, without PortAudio.
+
+    :meth:`fill` is called from the audio thread for each device buffer. It
+    waits until the ring holds ``preroll_frames`` (the target latency), then
+    copies frames out, counting missing ones as underruns, and ramps the gain
+    linearly over ``ramp_frames`` whenever the target gain changes, so start,
+    pause and stop never click. At gain 0 with target 0 (paused) it outputs
+    silence and leaves the ring untouched.
+    """
+
+    def __init__(self, ring: RingBuffer, frames_per_buffer: int, *, preroll_frames: int = 0,
+                 ramp_frames: int = 4800) -> None:
+        if frames_per_buffer <= 0:
+            raise ValueError(f"frames_per_buffer must be positive, got {frames_per_buffer}")
+        self._ring = ring
+        channels = ring.channels
+        self._out = np.zeros((frames_per_buffer, channels), dtype=np.int16)
+        self._work = np.empty((frames_per_buffer, channels), dtype=np.float32)
+        self._ramp = np.empty(frames_per_buffer, dtype=np.float32)
+        self._steps = np.arange(1, frames_per_buffer + 1, dtype=np.float32)
+        self._step = 1.0 / max(1, ramp_frames)
+        self._gain = 0.0
+        self._target = 1.0
+        self._preroll = preroll_frames
+        self._primed = preroll_frames <= 0
+        self._draining = False
+        #: Frames taken from the ring and handed to the device.
+        self.played_frames = 0
+        #: Frames the device asked for while playing that the ring did not have.
+        self.underrun_frames = 0
+        #: Set while the output is silent because the gain reached 0 (paused or closing).
+        self.silent = threading.Event()
+        #: Set once :meth:`drain` was asked for and the ring ran empty.
+        self.drained = threading.Event()
+
+    @property
+    def gain(self) -> float:
+        return self._gain
+
+    def fade_to(self, target: float) -> None:
+        """Ramp the gain towards ``target`` (0.0 or 1.0) from the next buffer on."""
+        self._target = float(target)
+        if self._target > 0.0:
+            self.silent.clear()
+
+    def drain(self) -> None:
+        """Play out what the ring holds without counting the end as an underrun."""
+        self._draining = True
+
+    def fill(self, frame_count: int) -> np.ndarray:
+        """Return the next ``frame_count`` frames to play (a view of a reused array)."""
+        out = self._out if frame_count == self._out.shape[0] else self._resize(frame_count)
+        if self._target == 0.0 and self._gain == 0.0:
+            out.fill(0)
+            self.silent.set()
+            return out
+        ring = self._ring
+        if not self._primed:
+            if ring.fill_frames < self._preroll and not self._draining:
+                out.fill(0)
+                return out
+            self._primed = True
+        if self._draining:
+            available = ring.fill_frames
+            if available < frame_count:
+                got = ring.read_into(out[:available]) if available else 0
+                out[got:] = 0
+                self.drained.set()
+            else:
+                got = ring.read_into(out)
+        else:
+            got = ring.read_into(out)
+            self.underrun_frames += frame_count - got
+        self.played_frames += got
+        if self._gain != self._target:
+            self._apply_ramp(out)
+        return out
+
+    def _apply_ramp(self, out: np.ndarray) -> None:
+        n = out.shape[0]
+        start, target = self._gain, self._target
+        ramp = self._ramp[:n]
+        np.multiply(self._steps[:n], self._step if target > start else -self._step, out=ramp)
+        ramp += start
+        np.clip(ramp, min(start, target), max(start, target), out=ramp)
+        work = self._work[:n]
+        np.multiply(out, ramp[:, None], out=work)
+        np.copyto(out, work, casting="unsafe")
+        self._gain = float(ramp[-1])
+        if self._gain == 0.0 and target == 0.0:
+            self.silent.set()
+
+    def _resize(self, frame_count: int) -> np.ndarray:
+        # PortAudio gives the requested buffer size; this only runs if a host API does not.
+        channels = self._ring.channels
+        self._out = np.zeros((frame_count, channels), dtype=np.int16)
+        self._work = np.empty((frame_count, channels), dtype=np.float32)
+        self._ramp = np.empty(frame_count, dtype=np.float32)
+        self._steps = np.arange(1, frame_count + 1, dtype=np.float32)
+        return self._out
+
+
+# --------------------------------------------------------------------------- devices
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """An output device as PortAudio sees it."""
+
+    index: int
+    name: str
+    channels: int
+    default_sample_rate: float
+    is_default: bool
+    host_api: str = ""
+
+    def __str__(self) -> str:
+        mark = "*" if self.is_default else " "
+        api = f", {self.host_api}" if self.host_api else ""
+        return (f"{self.index:>3} {mark} {self.name} "
+                f"({self.channels} ch, {self.default_sample_rate:.0f} Hz{api})")
+
+
+def _import_pyaudio() -> Any:
+    try:
+        import pyaudio
+    except (ImportError, OSError) as exc:
+        raise AudioDeviceError(f"PyAudio is not available ({exc}): {_INSTALL_HINT}") from None
+    return pyaudio
+
+
+@contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Silence what ALSA/JACK print on fd 2 while PortAudio probes devices.
+
+    Set ``LIVEMUSIC_AUDIO_DEBUG=1`` to see it. Failures still surface as
+    :class:`AudioDeviceError`.
+    """
+    if os.environ.get("LIVEMUSIC_AUDIO_DEBUG"):
+        yield
+        return
+    try:
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            sys.stderr.flush()
+        except (AttributeError, ValueError, OSError):
+            pass
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _output_devices(pa: Any) -> list[DeviceInfo]:
+    try:
+        default_index = pa.get_default_output_device_info()["index"]
+    except (OSError, IOError):
+        default_index = None
+    devices = []
+    for index in range(pa.get_device_count()):
+        info = pa.get_device_info_by_index(index)
+        channels = int(info.get("maxOutputChannels", 0))
+        if channels <= 0:
+            continue
+        try:
+            host_api = pa.get_host_api_info_by_index(info["hostApi"])["name"]
+        except (OSError, IOError, KeyError):
+            host_api = ""
+        devices.append(DeviceInfo(index=index, name=str(info["name"]), channels=channels,
+                                  default_sample_rate=float(info.get("defaultSampleRate", 0.0)),
+                                  is_default=index == default_index, host_api=host_api))
+    return devices
+
+
+def list_output_devices() -> list[DeviceInfo]:
+    """Every output device PortAudio sees, the default one marked.
+
+    Raises :class:`AudioDeviceError` when PyAudio/PortAudio is not installed.
+    """
+    pyaudio = _import_pyaudio()
+    with _quiet_native_stderr():
+        pa = pyaudio.PyAudio()
+    try:
+        return _output_devices(pa)
+    finally:
+        pa.terminate()
+
+
+def _choices(devices: list[DeviceInfo]) -> str:
+    return "; ".join(f"{d.index} {d.name!r}" for d in devices)
+
+
+def select_device(devices: list[DeviceInfo], device: int | str | None, *,
+                  channels: int = 2) -> DeviceInfo:
+    """Pick an output device by index, by case-insensitive name (substring), or the default.
+
+    An exact name wins over substrings. Raises :class:`AudioDeviceError` with
+    the choices when nothing or more than one device matches.
+    """
+    if not devices:
+        raise AudioDeviceError(
+            "no audio output device found: connect one or start a sound server "
+            f"(PulseAudio/PipeWire); {_LIST_HINT}")
+    if device is None or (isinstance(device, str) and not device.strip()):
+        chosen = next((d for d in devices if d.is_default), devices[0])
+    elif isinstance(device, int) or (isinstance(device, str) and device.strip().isdigit()):
+        index = int(device)
+        chosen = next((d for d in devices if d.index == index), None)
+        if chosen is None:
+            raise AudioDeviceError(
+                f"no output device has index {index}; choose one of: {_choices(devices)}")
+    else:
+        wanted = device.strip().lower()
+        exact = [d for d in devices if d.name.lower() == wanted]
+        matches = exact or [d for d in devices if wanted in d.name.lower()]
+        if not matches:
+            raise AudioDeviceError(
+                f"no output device matches {device!r}; choose one of: {_choices(devices)}")
+        if len(matches) > 1:
+            raise AudioDeviceError(
+                f"output device {device!r} is ambiguous, it matches: {_choices(matches)}; "
+                "give more of the name or the index")
+        chosen = matches[0]
+    if chosen.channels < channels:
+        raise AudioDeviceError(
+            f"output device {chosen.index} {chosen.name!r} has {chosen.channels} channel(s), "
+            f"livemusic plays {channels}; choose another: {_choices(devices)}")
+    return chosen
+
+
+# --------------------------------------------------------------------------- the player
+
+
+class PlayerState(enum.Enum):
+    PLAYING = "playing"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class Player:
+    """Plays a :class:`RingBuffer` on an output device until closed.
+
+    ``device`` is an index, a case-insensitive name substring, or ``None``
+    for the default output. Playback starts when the ring holds
+    ``target_latency_ms`` of audio (the headroom against network and
+    scheduling jitter); gain changes ramp over ``ramp_ms``. Raises
+    :class:`AudioDeviceError` (one line, with the fix) when PyAudio is
+    missing, the device does not exist, or it cannot be opened.
+
+    Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(self, ring: RingBuffer, *, device: int | str | None = None,
+                 frames_per_buffer: int = 1024, target_latency_ms: float = 150.0,
+                 ramp_ms: float = 100.0) -> None:
+        pyaudio = _import_pyaudio()
+        self._ring = ring
+        rate = ring.sample_rate
+        self._frames_per_buffer = frames_per_buffer
+        self._ramp_seconds = ramp_ms / 1000.0
+        self._feed = PlaybackFeed(ring, frames_per_buffer,
+                                  preroll_frames=round(target_latency_ms / 1000.0 * rate),
+                                  ramp_frames=round(ramp_ms / 1000.0 * rate))
+        self._continue = pyaudio.paContinue
+        self._underflow_flag = pyaudio.paOutputUnderflow
+        self._device_underflows = 0
+        self._callback_errors = 0
+        self._lock = threading.Lock()
+        self.device: DeviceInfo | None = None
+        try:
+            with _quiet_native_stderr():
+                self._pa = pyaudio.PyAudio()
+        except OSError as exc:
+            raise AudioDeviceError(f"PortAudio could not start: {exc}; {_INSTALL_HINT}") from None
+        try:
+            self.device = select_device(_output_devices(self._pa), device, channels=ring.channels)
+            with _quiet_native_stderr():
+                self._stream = self._pa.open(
+                    format=pyaudio.paInt16, channels=ring.channels, rate=rate, output=True,
+                    output_device_index=self.device.index, frames_per_buffer=frames_per_buffer,
+                    stream_callback=self._callback, start=False)
+                self._stream.start_stream()
+        except AudioDeviceError:
+            self._pa.terminate()
+            raise
+        except (OSError, ValueError) as exc:
+            self._pa.terminate()
+            what = f"{self.device.index} {self.device.name!r}" if self.device else "(listing failed)"
+            raise AudioDeviceError(
+                f"cannot open output device {what} at {rate} Hz, {ring.channels} ch: {exc}; "
+                f"choose another with --device ({_LIST_HINT})") from None
+        self._state = PlayerState.PLAYING
+
+    # ------------------------------------------------------------------ real-time callback
+
+    def _callback(self, in_data: Any, frame_count: int, time_info: Any, status: int) -> tuple[bytes, int]:
+        try:
+            if status & self._underflow_flag:
+                self._device_underflows += 1
+            return self._feed.fill(frame_count).tobytes(), self._continue
+        except Exception:  # never raise into PortAudio; counted and visible outside
+            self._callback_errors += 1
+            return bytes(frame_count * 2 * self._ring.channels), self._continue
+
+    # ------------------------------------------------------------------ control
+
+    @property
+    def state(self) -> PlayerState:
+        return self._state
+
+    def pause(self) -> None:
+        """Fade out over the ramp time, then hold the ring where it is (output silence)."""
+        with self._lock:
+            if self._state is PlayerState.PLAYING:
+                self._feed.fade_to(0.0)
+                self._state = PlayerState.PAUSED
+
+    def resume(self) -> None:
+        """Fade back in from where :meth:`pause` left the ring."""
+        with self._lock:
+            if self._state is PlayerState.PAUSED:
+                self._feed.fade_to(1.0)
+                self._state = PlayerState.PLAYING
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Play what the ring holds to the end; return whether it ran empty within ``timeout``.
+
+        The empty ring at the end is not counted as an underrun.
+        """
+        self._feed.drain()
+        if self._state is PlayerState.CLOSED:
+            return self._ring.fill_frames == 0
+        return self._feed.drained.wait(timeout)
+
+    def close(self) -> None:
+        """Fade out, let the device play what it holds, and release it. Idempotent."""
+        with self._lock:
+            if self._state is PlayerState.CLOSED:
+                return
+            self._state = PlayerState.CLOSED
+            self._feed.fade_to(0.0)
+        try:
+            if self._stream.is_active():
+                buffer_seconds = self._frames_per_buffer / self._ring.sample_rate
+                self._feed.silent.wait(self._ramp_seconds + 4 * buffer_seconds + 0.25)
+                self._stream.stop_stream()
+            self._stream.close()
+        except OSError:
+            pass  # the device went away; nothing left to release on it
+        finally:
+            self._pa.terminate()
+
+    def __enter__(self) -> Player:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ measurements
+
+    @property
+    def played_frames(self) -> int:
+        """Frames of the stream handed to the device so far (silence fill excluded)."""
+        return self._feed.played_frames
+
+    @property
+    def latency_seconds(self) -> float:
+        """Output latency PortAudio reports: time from handing frames over to hearing them."""
+        if self._state is PlayerState.CLOSED:
+            return 0.0
+        return float(self._stream.get_output_latency())
+
+    @property
+    def audible_frames(self) -> int:
+        """Estimate of the stream position being heard now (``played_frames`` less latency)."""
+        return max(0, self.played_frames - round(self.latency_seconds * self._ring.sample_rate))
+
+    @property
+    def underrun_frames(self) -> int:
+        """Frames the device needed while playing that the ring did not have (played as silence)."""
+        return self._feed.underrun_frames
+
+    @property
+    def device_underflows(self) -> int:
+        """Callbacks in which PortAudio reported an output underflow of its own."""
+        return self._device_underflows
+
+    @property
+    def callback_errors(self) -> int:
+        """Exceptions caught in the callback (a bug if ever non-zero; silence was played)."""
+        return self._callback_errors
+
+    def __repr__(self) -> str:
+        return (f"Player({self.device.name!r}, {self._state.value}, played={self.played_frames}, "
+                f"underruns={self.underrun_frames})")

@@ -9,7 +9,6 @@ can end into either the end of iteration (a normal close) or a typed
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Generic
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from livemusic.errors import ConnectionClosedError, ServerError
 from livemusic.live.endpoints import EXTENSIONS_HEADER, Endpoint
+from livemusic.live.redact import redacting_logger, register_secret
 from livemusic.live.state import C, ClientProtocol, Dialect, S, State
 
 
@@ -28,25 +28,7 @@ MAX_QUEUE = 64
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-class _RedactHeaders(logging.Filter):
-    """Drop secrets from websockets' debug logging of handshake headers."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if any(secret in text for secret in self.secrets):
-            for secret in self.secrets:
-                text = text.replace(secret, "***")
-            record.msg, record.args = text, ()
-        return True
-
-
-_REDACT = _RedactHeaders()
-_WS_LOG = logging.getLogger("livemusic.websocket")
-_WS_LOG.addFilter(_REDACT)
+_WS_LOG = redacting_logger("livemusic.websocket")
 
 
 class LiveConnection(Generic[C, S]):
@@ -66,7 +48,8 @@ class LiveConnection(Generic[C, S]):
                       ping_interval: float | None = 20.0) -> LiveConnection[C, S]:
         """Open the WebSocket (no setup yet); loopback endpoints never go through a proxy."""
         host = urlsplit(endpoint.url).hostname or ""
-        _REDACT.secrets.update(v for v in endpoint.headers.values() if v)
+        for value in endpoint.headers.values():
+            register_secret(value)
         try:
             ws = await connect(
                 endpoint.url,

@@ -1,0 +1,308 @@
+"""``AsyncLiveMusic`` and ``AsyncMusicSession``: Google's music API, on any backend.
+
+The names and semantics are those of ``google.genai``'s
+``client.aio.live.music`` so its users can switch by changing one import.
+Beyond it: :meth:`AsyncMusicSession.audio` yields numpy frames, the session
+remembers its prompts, config and playback state, ``update_config`` merges a
+change into the whole config (the protocol replaces it), ``receive()`` ends
+normally on a 1000 close and surfaces ``warning`` frames, and the backend is
+chosen for you: no API key means the embedded engine in its own process on
+an ephemeral loopback port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from livemusic.audio.pcm import decode_pcm
+from livemusic.errors import InvalidInputError, ServerError
+from livemusic.live import (
+    Dialect,
+    Endpoint,
+    LiveConnection,
+    api_key_from_env,
+    embedded_endpoint,
+    google_endpoint,
+    url_endpoint,
+)
+from livemusic.types import (
+    DEFAULT_MODEL,
+    SAMPLE_RATE,
+    LiveMusicClientContent,
+    LiveMusicClientMessage,
+    LiveMusicGenerationConfig,
+    LiveMusicServerMessage,
+    PlaybackControl,
+    WeightedPrompt,
+    prompts_from,
+)
+
+log = logging.getLogger("livemusic.music")
+
+SERVICE = "BidiGenerateMusic"
+MUSIC = Dialect(service=SERVICE, client_message=LiveMusicClientMessage, server_message=LiveMusicServerMessage)
+BACKENDS = ("embedded", "gemini")
+ENGINE_START_TIMEOUT = 30.0
+
+
+class EmbeddedEngine:
+    """The embedded engine's server in a child process, on an ephemeral loopback port.
+
+    It runs in its own process so that synthesis never holds the GIL of the
+    process that plays audio. The child exits when its stdin closes, so it
+    never outlives its parent.
+    """
+
+    def __init__(self) -> None:
+        self.process: asyncio.subprocess.Process | None = None
+        self.port: int | None = None
+
+    async def start(self) -> int:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "livemusic.engine.server", "--port", "0",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )
+        assert self.process.stdout is not None
+        try:
+            line = await asyncio.wait_for(self.process.stdout.readline(), ENGINE_START_TIMEOUT)
+        except TimeoutError:
+            await self.stop()
+            raise ServerError(1006, "the embedded engine did not start within 30 s") from None
+        if not line.startswith(b"LISTENING "):
+            await self.stop()
+            raise ServerError(1006, "the embedded engine failed to start (see the error above)")
+        self.port = int(line.split()[1])
+        return self.port
+
+    async def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.returncode is not None:
+            return
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), 5)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+class AsyncLiveMusic:
+    """Entry point: ``async with AsyncLiveMusic().connect() as session: ...``.
+
+    Backend choice: ``url=`` any BidiGenerateMusic server; else ``api_key=``
+    or ``GOOGLE_API_KEY``/``GEMINI_API_KEY`` (or ``backend="gemini"``) Google's
+    hosted model; else the embedded engine.
+    """
+
+    def __init__(self, *, api_key: str | None = None, url: str | None = None, backend: str | None = None,
+                 api_version: str = "v1beta") -> None:
+        if backend is not None and backend not in BACKENDS:
+            raise InvalidInputError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        self._api_key = api_key or (None if backend == "embedded" else api_key_from_env())
+        self.url = url
+        self.api_version = api_version
+        if url is not None:
+            self.backend = "url"
+        elif backend is not None:
+            self.backend = backend
+        else:
+            self.backend = "gemini" if self._api_key else "embedded"
+        if self.backend == "gemini" and not self._api_key:
+            raise InvalidInputError("backend 'gemini' needs an API key: set GEMINI_API_KEY or pass api_key=")
+
+    def __repr__(self) -> str:
+        return f"AsyncLiveMusic(backend={self.backend!r}, url={self.url!r})"
+
+    @contextlib.asynccontextmanager
+    async def connect(self, *, model: str = DEFAULT_MODEL, pacing: str | None = None, chunk_ms: int | None = None,
+                      stems: bool = False) -> AsyncIterator[AsyncMusicSession]:
+        """Open a session (setup done) and close it on exit.
+
+        ``pacing="asap"`` (render as fast as the CPU allows), ``chunk_ms`` and
+        ``stems`` are livemusic extensions, sent only to a server that
+        advertised them.
+        """
+        engine = EmbeddedEngine() if self.backend == "embedded" else None
+        try:
+            if engine is not None:
+                endpoint = embedded_endpoint(await engine.start(), SERVICE, version=self.api_version)
+            elif self.backend == "url":
+                assert self.url is not None
+                endpoint = url_endpoint(self.url, SERVICE, version=self.api_version, api_key=self._api_key)
+            else:
+                assert self._api_key is not None
+                endpoint = google_endpoint(SERVICE, self._api_key, version=self.api_version)
+            session = await AsyncMusicSession.open(endpoint, model=model, pacing=pacing, chunk_ms=chunk_ms,
+                                                   stems=stems)
+            try:
+                yield session
+            finally:
+                await session.close()
+        finally:
+            if engine is not None:
+                await engine.stop()
+
+
+class AsyncMusicSession:
+    """An open music session: steer it, and read its audio with ``receive()`` or ``audio()``."""
+
+    def __init__(self, connection: LiveConnection[LiveMusicClientMessage, LiveMusicServerMessage]) -> None:
+        self._conn = connection
+        self._prompts: tuple[WeightedPrompt, ...] = ()
+        self._config = LiveMusicGenerationConfig()
+        self._playback = "stopped"
+        self._frames_received = 0
+        self.warnings: list[str] = []
+        self.filtered_prompts: list[Any] = []
+        self._audible_clock: Callable[[], float] | None = None
+
+    @classmethod
+    async def open(cls, endpoint: Endpoint, *, model: str = DEFAULT_MODEL, pacing: str | None = None,
+                   chunk_ms: int | None = None, stems: bool = False) -> AsyncMusicSession:
+        """Connect to ``endpoint`` and complete setup."""
+        connection = await LiveConnection.connect(endpoint, MUSIC)
+        setup: dict[str, Any] = {"model": model}
+        if connection.extensions:
+            setup["livemusic_pacing"] = pacing or "realtime"
+            if chunk_ms is not None:
+                setup["livemusic_chunk_ms"] = chunk_ms
+            if stems:
+                setup["livemusic_stems"] = True
+        elif pacing == "asap" or stems:
+            log.info("server has no livemusic extensions: pacing/stems requests ignored")
+        try:
+            await connection.setup(setup)
+        except BaseException:
+            await connection.close()
+            raise
+        return cls(connection)
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def prompts(self) -> list[WeightedPrompt]:
+        """The prompts last sent."""
+        return list(self._prompts)
+
+    @property
+    def config(self) -> LiveMusicGenerationConfig:
+        """The config last sent (the whole config: the protocol replaces it)."""
+        return self._config
+
+    @property
+    def playback_state(self) -> str:
+        """``"stopped"``, ``"playing"`` or ``"paused"``, from the controls sent."""
+        return self._playback
+
+    @property
+    def backend(self) -> str:
+        return self._conn.endpoint.backend
+
+    @property
+    def supports_scheduling(self) -> bool:
+        """Whether the server applies ``at=`` sample-exactly (livemusic's server)."""
+        return "at" in self._conn.extensions
+
+    @property
+    def generated_position(self) -> float:
+        """Seconds of stream audio received so far."""
+        return self._frames_received / SAMPLE_RATE
+
+    @property
+    def audible_position(self) -> float:
+        """Seconds of stream audio being heard now; a player replaces this via :meth:`set_audible_clock`."""
+        return self._audible_clock() if self._audible_clock else self.generated_position
+
+    def set_audible_clock(self, clock: Callable[[], float] | None) -> None:
+        """Install ``clock()`` -> seconds of stream time heard now (the player knows it)."""
+        self._audible_clock = clock
+
+    # ------------------------------------------------------------------ sending
+
+    async def _send(self, at: float | None, **payload: Any) -> None:
+        frame: int | None = None
+        if at is not None:
+            if not self.supports_scheduling:
+                raise InvalidInputError("at= needs a server that supports scheduling (livemusic's own)")
+            frame = max(0, round(at * SAMPLE_RATE))
+        await self._conn.send(LiveMusicClientMessage(livemusic_at=frame, **payload))
+
+    async def set_weighted_prompts(self, prompts: Iterable[Any] | dict[str, float], *, at: float | None = None) -> None:
+        """Replace the prompts (WeightedPrompt, dicts, SDK objects, or ``{text: weight}``)."""
+        validated = prompts_from(prompts)
+        await self._send(at, client_content=LiveMusicClientContent(weighted_prompts=validated))
+        self._prompts = tuple(validated)
+
+    async def set_music_generation_config(self, config: Any, *, at: float | None = None) -> None:
+        """Replace the whole config; fields left out return to their defaults (as on Google's service)."""
+        validated = LiveMusicGenerationConfig.parse(config)
+        await self._send(at, music_generation_config=validated)
+        self._config = validated
+
+    async def update_config(self, *, at: float | None = None, **changes: Any) -> LiveMusicGenerationConfig:
+        """Change some fields and send the merged whole config; returns it."""
+        merged = self._config.merged(**changes)
+        await self.set_music_generation_config(merged, at=at)
+        return merged
+
+    async def _control(self, control: PlaybackControl, at: float | None, state: str | None) -> None:
+        await self._send(at, playback_control=control)
+        if state is not None:
+            self._playback = state
+
+    async def play(self, *, at: float | None = None) -> None:
+        """Start or resume the stream."""
+        await self._control(PlaybackControl.PLAY, at, "playing")
+
+    async def pause(self, *, at: float | None = None) -> None:
+        """Hold the stream; ``play()`` resumes from the same position."""
+        await self._control(PlaybackControl.PAUSE, at, "paused" if self._playback == "playing" else None)
+
+    async def stop(self, *, at: float | None = None) -> None:
+        """Stop and reset the context; prompts and config are kept."""
+        await self._control(PlaybackControl.STOP, at, "stopped")
+
+    async def reset_context(self, *, at: float | None = None) -> None:
+        """Restart the musical context without stopping (a hard transition)."""
+        await self._control(PlaybackControl.RESET_CONTEXT, at, None)
+
+    # ------------------------------------------------------------------ receiving
+
+    async def receive(self) -> AsyncIterator[LiveMusicServerMessage]:
+        """Server messages until the server closes normally; an error close raises a typed error."""
+        while (message := await self._conn.recv()) is not None:
+            for chunk in message.audio_chunks:
+                self._frames_received += len(chunk.data) // 4
+            if message.warning is not None:
+                log.warning("server warning: %s", message.warning)
+                self.warnings.append(message.warning)
+            if message.filtered_prompt is not None:
+                log.warning("prompt %r filtered: %s", message.filtered_prompt.text,
+                            message.filtered_prompt.filtered_reason)
+                self.filtered_prompts.append(message.filtered_prompt)
+            yield message
+
+    async def audio(self) -> AsyncIterator[np.ndarray]:
+        """The stream's audio as int16 arrays shaped ``(frames, 2)``."""
+        async for message in self.receive():
+            for chunk in message.audio_chunks:
+                if chunk.data:
+                    yield decode_pcm(chunk.data, chunk.mime_type)
+
+    async def close(self) -> None:
+        """Close the session cleanly (1000)."""
+        await self._conn.close()
+
+    def __repr__(self) -> str:
+        return f"AsyncMusicSession(backend={self.backend!r}, playback={self._playback!r})"
+
+    def __aiter__(self) -> AsyncIterator[LiveMusicServerMessage]:
+        return self.receive()

@@ -1,0 +1,66 @@
+"""Shared fixtures: real servers on 127.0.0.1 with ephemeral ports, TLS certificates."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import ssl
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+
+
+@pytest.fixture
+async def server():
+    """livemusic's server on a free loopback port."""
+    from livemusic.engine.server import MusicServer
+
+    async with MusicServer("127.0.0.1", 0) as running:
+        yield running
+
+
+def make_self_signed(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate valid for IP 127.0.0.1 and localhost, and its key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.fixture
+def certificate(tmp_path, monkeypatch) -> tuple[Path, Path]:
+    """A self-signed certificate trusted by this process through ``SSL_CERT_FILE``."""
+    cert, key = make_self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    return cert, key
+
+
+@pytest.fixture
+async def tls_server(certificate):
+    """livemusic's server on TLS with a certificate this process trusts."""
+    from livemusic.engine.server import MusicServer, ssl_context
+
+    cert, key = certificate
+    context: ssl.SSLContext = ssl_context(str(cert), str(key))
+    async with MusicServer("127.0.0.1", 0, ssl_context=context) as running:
+        yield running

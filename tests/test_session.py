@@ -1,0 +1,201 @@
+"""Our client against our server, over real sockets: every control, both API versions."""
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from livemusic import AsyncLiveMusic, LiveMusicGenerationConfig, Scale, WeightedPrompt
+from livemusic.errors import InvalidInputError, SessionStateError
+from livemusic.types import MIME_TYPE
+
+JAZZ = [WeightedPrompt(text="jazz trio", weight=1.0)]
+
+
+async def first_audio(session, frames: int = 1) -> np.ndarray:
+    """Collect at least ``frames`` frames of audio from the session."""
+    got = []
+    total = 0
+    async for block in session.audio():
+        got.append(block)
+        total += len(block)
+        if total >= frames:
+            break
+    return np.concatenate(got)
+
+
+def rms(block: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(block.astype(np.float64) ** 2)))
+
+
+@pytest.mark.parametrize("version", ["v1alpha", "v1beta"])
+async def test_session_streams_audio_on_both_versions(server, version):
+    async with AsyncLiveMusic(url=server.url, api_version=version).connect() as session:
+        await session.set_weighted_prompts(JAZZ)
+        await session.set_music_generation_config(LiveMusicGenerationConfig(bpm=110))
+        await session.play()
+        audio = await first_audio(session, 48_000)
+    assert audio.dtype == np.int16 and audio.shape[1] == 2
+    assert rms(audio) > 300
+
+
+async def test_root_path_is_served(server):
+    async with AsyncLiveMusic(url=server.url + "/").connect() as session:
+        await session.set_weighted_prompts(JAZZ)
+        await session.play()
+        assert len(await first_audio(session)) > 0
+
+
+async def test_chunks_carry_mime_type_and_source_metadata(server):
+    async with AsyncLiveMusic(url=server.url).connect() as session:
+        await session.set_weighted_prompts(JAZZ)
+        await session.set_music_generation_config({"bpm": 96, "scale": "D_MAJOR_B_MINOR", "seed": 7})
+        await session.play()
+        async for message in session.receive():
+            if message.audio_chunks:
+                chunk = message.audio_chunks[0]
+                break
+    assert chunk.mime_type == MIME_TYPE
+    assert chunk.source_metadata.client_content.weighted_prompts == JAZZ
+    config = chunk.source_metadata.music_generation_config
+    assert (config.bpm, config.scale, config.seed) == (96, Scale.D_MAJOR_B_MINOR, 7)
+
+
+async def test_config_replaces_the_whole_config(server):
+    async with AsyncLiveMusic(url=server.url).connect() as session:
+        await session.set_weighted_prompts(JAZZ)
+        await session.set_music_generation_config({"bpm": 96, "density": 0.2})
+        await session.set_music_generation_config({"brightness": 0.9})
+        await session.play()
+        async for message in session.receive():
+            if message.audio_chunks:
+                config = message.audio_chunks[0].source_metadata.music_generation_config
+                break
+    assert config.bpm is None and config.density is None and config.brightness == 0.9
+
+
+async def test_update_config_merges_one_field(server):
+    async with AsyncLiveMusic(url=server.url).connect() as session:
+        await session.set_music_generation_config({"bpm": 96, "density": 0.2})
+        merged = await session.update_config(density=0.7)
+        assert merged == LiveMusicGenerationConfig(bpm=96, density=0.7)
+        assert session.config == merged
+
+
+async def test_session_remembers_prompts_config_and_playback(server):
+    async with AsyncLiveMusic(url=server.url).connect() as session:
+        assert session.playback_state == "stopped"
+        await session.set_weighted_prompts({"funk": 1.0, "slap bass": 0.5})
+        await session.play()
+        assert session.playback_state == "playing"
+        await session.pause()
+        assert session.playback_state == "paused"
+        await session.stop()
+        assert session.playback_state == "stopped"
+        assert [p.text for p in session.prompts] == ["funk", "slap bass"]
+
+
+async def test_pause_stops_the_stream_and_play_resumes_it(server):
+    async with AsyncLiveMusic(url=server.url).connect() as session:
+        await session.set_weighted_prompts(JAZZ)
+        await session.play()
+        await first_audio(session, 24_000)
+        await session.pause()
+        received_at_pause = session.generated_position
+        # drain what was in flight, then nothing more may arrive while paused
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(1.5):
+                await first_audio(session, 10**9)
+        drained = session.generated_position
+        assert drained - received_at_pause <= 1.0  # at most the lead that was in flight
+        await session.play()
+        await first_audio(session, 24_000)
+        assert session.generated_position > drained
+
+
+async def test_stop_then_play_restarts_and_reset_context_keeps_streaming(server):
+    async with AsyncLiveMusic(url=server.url).connect() as session:
+        await session.set_weighted_prompts(JAZZ)
+        await session.play()
+        await first_audio(session, 12_000)
+        await session.reset_context()
+        after_reset = await first_audio(session, 48_000)
+        await session.stop()
+        await session.play()
+        after_stop = await first_audio(session, 48_000)
+    assert rms(after_reset) > 300 and rms(after_stop) > 300
+
+
+async def test_receive_ends_normally_when_the_server_closes_with_1000(server):
+    async with AsyncLiveMusic(url=server.url).connect() as session:
+        await session.play()
+        for ws in list(server.sessions):
+            await ws.close(1000, "bye")
+        messages = [m async for m in session.receive()]
+    assert isinstance(messages, list)
+
+
+async def test_warning_frames_reach_the_caller(server):
+    async with AsyncLiveMusic(url=server.url).connect() as session:
+        for ws in list(server.sessions):
+            await ws.send('{"warning": "model is warming up"}')
+            await ws.close(1000)
+        messages = [m async for m in session.receive()]
+    assert [m.warning for m in messages] == ["model is warming up"]
+    assert session.warnings == ["model is warming up"]
+
+
+async def test_empty_prompt_comes_back_filtered(server):
+    async with AsyncLiveMusic(url=server.url).connect() as session:
+        await session.set_weighted_prompts([{"text": "   ", "weight": 1.0}, {"text": "techno", "weight": 1.0}])
+        await session.play()
+        async for message in session.receive():
+            if message.filtered_prompt is not None:
+                filtered = message.filtered_prompt
+                break
+    assert filtered.text == "   " and filtered.filtered_reason
+
+
+async def test_invalid_config_is_refused_before_sending(server):
+    async with AsyncLiveMusic(url=server.url).connect() as session:
+        with pytest.raises(InvalidInputError, match="bpm: must be between 60 and 200"):
+            await session.set_music_generation_config({"bpm": 20})
+        assert session.config == LiveMusicGenerationConfig()
+
+
+async def test_sending_after_close_is_refused(server):
+    async with AsyncLiveMusic(url=server.url).connect() as session:
+        pass
+    with pytest.raises(SessionStateError):
+        await session.play()
+
+
+async def test_scheduled_change_applies_at_the_exact_frame(server):
+    async with AsyncLiveMusic(url=server.url).connect(pacing="asap") as session:
+        assert session.supports_scheduling
+        await session.set_weighted_prompts(JAZZ)
+        await session.set_music_generation_config({"bpm": 100, "seed": 3})
+        await session.set_music_generation_config({"bpm": 100, "seed": 3, "mute_drums": True}, at=0.6)
+        await session.play()
+        boundaries = {}
+        position = 0
+        async for message in session.receive():
+            for chunk in message.audio_chunks:
+                boundaries[chunk.livemusic_position] = chunk.source_metadata.music_generation_config.mute_drums
+                position = chunk.livemusic_position + len(chunk.data) // 4
+            if position >= 48_000:
+                break
+    assert boundaries[28_800] is True
+    assert all(not muted for start, muted in boundaries.items() if start < 28_800)
+
+
+async def test_stems_are_sent_on_request(server):
+    async with AsyncLiveMusic(url=server.url).connect(pacing="asap", stems=True) as session:
+        await session.set_weighted_prompts(JAZZ)
+        await session.play()
+        async for message in session.receive():
+            if message.audio_chunks:
+                chunk = message.audio_chunks[0]
+                break
+    assert set(chunk.livemusic_stems) == {"drums", "bass", "harmony", "lead"}
+    assert all(len(pcm) == len(chunk.data) for pcm in chunk.livemusic_stems.values())

@@ -51,7 +51,7 @@ class RecordingTarget:
         self.buffer = buffer
         self.sent: list[Sent] = []
         self._offset = 0.0
-        self._held_at: float | None = None
+        self._held_at: float | None = 0.0  # nothing streams before the first PLAY
 
     @property
     def audible_position(self) -> float:

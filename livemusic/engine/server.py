@@ -246,7 +246,7 @@ class MusicServer:
             process_response=_process_response,
             max_size=MAX_MESSAGE_BYTES,
             compression=None,
-            logger=redacting_logger("livemusic.server.websocket"),
+            logger=redacting_logger("livemusic.websocket.server"),
         )
         return self
 
@@ -371,7 +371,8 @@ async def run(host: str, port: int, *, context: ssl.SSLContext | None = None, an
         if announce:
             print(f"LISTENING {server.port}", flush=True)
         else:
-            log.warning("livemusic serve: listening on %s (BidiGenerateMusic, v1alpha and v1beta)", server.url)
+            print(f"livemusic serve: listening on {server.url} (BidiGenerateMusic, v1alpha and v1beta)",
+                  file=sys.stderr, flush=True)
         if watch_stdin:
             await _until_stdin_closes()
         else:

@@ -509,8 +509,8 @@ class Scheduler:
         """Play the timeline to its end and return.
 
         With ``start`` the initial prompts, config and ``PLAY`` are sent first.
-        ``origin`` is the stream time of timeline 0 s (default: the audible
-        position once started). With ``ahead`` (a target that supports
+        ``origin`` is the stream time of timeline 0 s (default: the stream
+        position at PLAY when starting, else the audible position). With ``ahead`` (a target that supports
         scheduling, e.g. an offline render) every change is sent at once with
         its stream position, before ``PLAY``, so timing does not depend on how
         fast the stream runs. Returns when ``duration`` has been heard, or
@@ -520,13 +520,15 @@ class Scheduler:
         target = self.target
         if ahead and not target.supports_scheduling:
             raise InvalidInputError("ahead=True needs a target that supports scheduling")
+        if origin is None:
+            # Started here: timeline 0 s is the first frame after PLAY. Joined late: what is heard now.
+            origin = target.generated_position if start else target.audible_position
         if start:
             await target.set_weighted_prompts(list(self.timeline.prompts))
             await target.set_music_generation_config(self.timeline.config)
             if not ahead:
                 await target.play()
-        stream = target.audible_position if origin is None else origin
-        self._anchor = _Anchor(time=0.0, stream=stream)
+        self._anchor = _Anchor(time=0.0, stream=origin)
         for action in self.actions:
             if not ahead:
                 await self._wait_to_send(action.time)

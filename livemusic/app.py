@@ -1,0 +1,243 @@
+"""What ``livemusic play`` and ``livemusic render`` do, as plain async functions.
+
+``play_preset`` wires a session to the audio pipeline::
+
+    session.audio() -> RingBuffer -> Player (PortAudio callback)
+                    \\-> Recorder (WAV writer thread)
+
+and lets the scheduler drive the preset's timeline against the audible
+position. ``render_preset`` asks the server for audio as fast as the CPU
+allows and writes it (and optionally stems) to WAV.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from livemusic.audio.pcm import decode_pcm
+from livemusic.audio.recorder import Recorder
+from livemusic.audio.ring import RingBuffer
+from livemusic.errors import AudioDeviceError, InvalidInputError
+from livemusic.music.schedule import Scheduler
+from livemusic.music.session import AsyncLiveMusic, AsyncMusicSession
+from livemusic.presets import Preset
+from livemusic.timeparse import parse_time
+from livemusic.types import SAMPLE_RATE
+
+log = logging.getLogger("livemusic.app")
+
+#: Playback buffer targets: the embedded engine answers fast; the hosted model needs ~2 s.
+BUFFER_MS = {"embedded": 300, "gemini": 2000, "url": 500}
+STEMS = ("drums", "bass", "harmony", "lead")
+
+
+@dataclass(frozen=True)
+class PlayOptions:
+    duration: str | None = None
+    record: Path | None = None
+    device: str | None = None
+    buffer_ms: int | None = None
+    backend: str | None = None
+    url: str | None = None
+    api_key: str | None = None
+    audio: bool = True
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    out: Path
+    duration: str | None = None
+    bars: int | None = None
+    stems: bool = False
+    backend: str | None = None
+    url: str | None = None
+
+
+def _client(preset: Preset, backend: str | None, url: str | None, api_key: str | None = None) -> AsyncLiveMusic:
+    return AsyncLiveMusic(api_key=api_key, url=url or preset.url, backend=backend or preset.backend)
+
+
+def _seconds(preset: Preset, value: str | None) -> float:
+    """A length from the command line (or the preset's), converted at the preset's starting bpm."""
+    if value is not None:
+        try:
+            return parse_time(value).to_seconds(preset.bpm)
+        except ValueError as exc:
+            raise InvalidInputError(f"--duration: {exc}") from None
+    seconds = preset.duration_seconds()
+    if seconds is None:
+        raise InvalidInputError(f"preset {preset.name!r} has no duration: pass --duration")
+    return seconds
+
+
+def _scheduler(preset: Preset, session: AsyncMusicSession, duration: float) -> Scheduler:
+    backend = "gemini" if session.backend == "gemini" else "embedded"
+    return Scheduler(session, preset.resolved_timeline(), backend=backend, duration=duration)
+
+
+class _Status:
+    """One live status line on a terminal; plain log lines every few seconds otherwise."""
+
+    def __init__(self, stream=sys.stdout) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self._last_plain = -10.0
+
+    def show(self, text: str, elapsed: float) -> None:
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + text[:160])
+            self.stream.flush()
+        elif elapsed - self._last_plain >= 5.0:
+            self._last_plain = elapsed
+            print(text, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _status_text(session: AsyncMusicSession, scheduler: Scheduler, ring: RingBuffer, player) -> str:
+    minutes, seconds = divmod(max(0.0, scheduler.position), 60)
+    bar, beat = scheduler.current_bar
+    prompts = ", ".join(f"{p.text} {p.weight:.2f}" for p in session.prompts) or "-"
+    audio = (f"buf {ring.fill_seconds * 1000:4.0f} ms | underruns {player.underrun_frames}"
+             if player is not None else "no audio")
+    return (f"{int(minutes):02d}:{seconds:04.1f} bar {bar}.{beat} | {scheduler.current_bpm:.0f} bpm | "
+            f"{audio} | {prompts}")
+
+
+async def play_preset(preset: Preset, options: PlayOptions) -> None:
+    """Play ``preset`` through the sound card (and/or record it) following its timeline."""
+    duration = _seconds(preset, options.duration)
+    client = _client(preset, options.backend, options.url, options.api_key)
+    buffer_ms = options.buffer_ms or BUFFER_MS[client.backend]
+    record = options.record or preset.record
+    ring = RingBuffer.for_seconds(max(4 * buffer_ms / 1000, 2.0))
+    player = None
+    if options.audio:
+        from livemusic.audio.player import Player
+
+        try:
+            player = Player(ring, device=options.device, target_latency_ms=buffer_ms)
+        except AudioDeviceError as exc:
+            if options.device is not None:  # the user asked for this device: a bad flag
+                raise InvalidInputError(f"--device {options.device}: {exc}") from None
+            print(f"livemusic: playing without sound: {exc}", file=sys.stderr, flush=True)
+    recorder = Recorder(record, max_seconds=duration) if record else None
+    status = _Status()
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        async with client.connect(model=preset.model) as session:
+            if player is not None:
+                session.set_audible_clock(lambda: player.audible_frames / SAMPLE_RATE)
+            scheduler = _scheduler(preset, session, duration)
+            receiver = asyncio.create_task(_receive(session, ring, recorder, player, duration))
+            timeline = asyncio.create_task(scheduler.run())
+            started = time.monotonic()
+            try:
+                while not (timeline.done() or receiver.done()):
+                    status.show(_status_text(session, scheduler, ring, player), time.monotonic() - started)
+                    await asyncio.wait({timeline, receiver}, timeout=0.25, return_when=asyncio.FIRST_COMPLETED)
+                for done in (timeline, receiver):
+                    if done.done():
+                        done.result()
+            finally:
+                for pending in (timeline, receiver):
+                    pending.cancel()
+                await asyncio.gather(timeline, receiver, return_exceptions=True)
+                status.close()
+    except asyncio.CancelledError:
+        log.info("stopped")
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
+        if player is not None:
+            player.close()
+        if recorder is not None:
+            recorder.close()
+            print(f"recorded {recorder.seconds_written:.1f} s to {record}", file=sys.stderr)
+
+
+async def _receive(session: AsyncMusicSession, ring: RingBuffer, recorder: Recorder | None, player,
+                   duration: float) -> None:
+    """Move audio from the session to the ring buffer and recorder until ``duration``, with backpressure."""
+    received = 0
+    limit = round(duration * SAMPLE_RATE)
+    async for block in session.audio():
+        block = block[: limit - received]
+        received += len(block)
+        if recorder is not None:
+            recorder.write(block)
+        if player is not None:
+            while ring.free_frames < len(block):
+                await asyncio.sleep(0.01)  # the device drains the ring; stop reading the socket meanwhile
+            ring.write(block)
+        if received >= limit:
+            if player is not None:
+                await asyncio.to_thread(player.drain, duration)
+            return
+
+
+async def render_preset(preset: Preset, options: RenderOptions) -> None:
+    """Render ``preset`` to ``options.out`` as fast as the backend allows.
+
+    On livemusic's engine every timeline change is sent ahead with its
+    stream position, so the render is sample-exact and independent of speed.
+    """
+    if options.bars is not None:
+        frames = round(options.bars * 4 * 60 / preset.bpm * SAMPLE_RATE)
+    else:
+        frames = round(_seconds(preset, options.duration) * SAMPLE_RATE)
+    if frames <= 0:
+        raise InvalidInputError("nothing to render: the length is 0")
+    client = _client(preset, options.backend, options.url)
+    out = Path(options.out)
+    writers = {"mix": Recorder(out)}
+    try:
+        async with client.connect(model=preset.model, pacing="asap", stems=options.stems) as session:
+            if options.stems:
+                if not session.supports_scheduling:
+                    raise InvalidInputError("--stems needs livemusic's engine (the hosted model has no stems)")
+                for name in STEMS:
+                    writers[name] = Recorder(out.with_name(f"{out.stem}.{name}{out.suffix}"))
+            scheduler = _scheduler(preset, session, frames / SAMPLE_RATE)
+            timeline = asyncio.create_task(scheduler.run(ahead=session.supports_scheduling))
+            done = 0
+            try:
+                async for message in session.receive():
+                    for chunk in message.audio_chunks:
+                        take = min(len(chunk.data) // 4, frames - done)
+                        writers["mix"].write(decode_pcm(chunk.data, chunk.mime_type)[:take])
+                        for name, pcm in (chunk.livemusic_stems or {}).items():
+                            if name in writers:
+                                writers[name].write(decode_pcm(pcm, chunk.mime_type)[:take])
+                        done += take
+                    _progress(done, frames)
+                    if done >= frames:
+                        break
+            finally:
+                timeline.cancel()
+                await asyncio.gather(timeline, return_exceptions=True)
+    finally:
+        for writer in writers.values():
+            writer.close()
+        sys.stderr.write("\n")
+    print(f"wrote {out} ({frames / SAMPLE_RATE:.2f} s, {frames} frames)")
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = int(width * done / total)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {100 * done / total:5.1f}%")
+    sys.stderr.flush()

@@ -1,0 +1,131 @@
+"""The ``livemusic`` command: play, render, serve, devices.
+
+Exit codes: 0 success, 2 bad input (preset, flags, config), 1 runtime failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from livemusic.errors import InvalidInputError, LiveMusicError
+
+BACKEND_CHOICE = click.Choice(["embedded", "gemini"])
+
+
+def _fail(exc: BaseException) -> None:
+    """Print one clear line and exit with 2 for bad input, 1 otherwise."""
+    click.echo(f"livemusic: error: {exc}", err=True)
+    sys.exit(2 if isinstance(exc, InvalidInputError) else 1)
+
+
+def _run(coro) -> None:
+    try:
+        asyncio.run(coro)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except LiveMusicError as exc:
+        _fail(exc)
+    except Exception as exc:  # a bug or an OS failure: one line, the traceback with -vv
+        logging.getLogger("livemusic").debug("unexpected failure", exc_info=True)
+        _fail(exc)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
+@click.version_option(package_name="livemusic")
+def main(verbose: int) -> None:
+    """Live, steerable music generation over Google's Lyria RealTime protocol."""
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback unless told).")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--certfile", type=click.Path(exists=True, dir_okay=False), help="TLS certificate (PEM) for wss://.")
+@click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="TLS private key (PEM).")
+def serve(host: str, port: int, certfile: str | None, keyfile: str | None) -> None:
+    """Run the embedded engine as a BidiGenerateMusic server (Google's SDK can connect)."""
+    from livemusic.engine.server import run, ssl_context
+
+    if keyfile and not certfile:
+        _fail(InvalidInputError("--keyfile needs --certfile"))
+    context = ssl_context(certfile, keyfile) if certfile else None
+    logging.getLogger("livemusic.server").setLevel(min(logging.INFO, logging.getLogger().level))
+    _run(run(host, port, context=context))
+
+
+@main.command()
+def devices() -> None:
+    """List audio output devices (for --device)."""
+    from livemusic.audio.player import list_output_devices
+
+    try:
+        found = list_output_devices()
+    except LiveMusicError as exc:
+        _fail(exc)
+    if not found:
+        click.echo("no output devices found")
+    for device in found:
+        mark = "*" if device.is_default else " "
+        click.echo(f"{mark} {device.index:3d}  {device.name}  ({device.channels} ch, "
+                   f"{device.default_sample_rate:.0f} Hz)")
+
+
+@main.command()
+@click.argument("preset", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--duration", help="How long to play (e.g. 90, 90s, 01:30, 32 bars); default: the preset's.")
+@click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path), help="Also record to this WAV.")
+@click.option("--device", help="Output device: index or part of its name (see `livemusic devices`).")
+@click.option("--buffer-ms", default=None, type=click.IntRange(20, 10_000),
+              help="Playback buffer target in ms (default: 300 embedded, 2000 gemini).")
+@click.option("--backend", type=BACKEND_CHOICE, help="Override the preset's backend.")
+@click.option("--url", help="Any BidiGenerateMusic server (ws:// or wss://).")
+@click.option("--api-key", envvar=None, help="API key for Google (default: GOOGLE_API_KEY / GEMINI_API_KEY).")
+@click.option("--no-audio", is_flag=True, help="Do not open a sound device (record only).")
+def play(preset: Path, duration: str | None, record: Path | None, device: str | None, buffer_ms: int | None,
+         backend: str | None, url: str | None, api_key: str | None, no_audio: bool) -> None:
+    """Play PRESET through the sound card, following its timeline."""
+    from livemusic.app import PlayOptions, play_preset
+    from livemusic.presets import load_preset
+
+    try:
+        loaded = load_preset(preset)
+        options = PlayOptions(duration=duration, record=record, device=device, buffer_ms=buffer_ms,
+                              backend=backend, url=url, api_key=api_key, audio=not no_audio)
+    except LiveMusicError as exc:
+        _fail(exc)
+    _run(play_preset(loaded, options))
+
+
+@main.command()
+@click.argument("preset", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output WAV.")
+@click.option("--duration", help="Length (e.g. 90, 01:30); default: the preset's.")
+@click.option("--bars", type=click.IntRange(1, 100_000), help="Length in bars at the preset's bpm (sample-exact).")
+@click.option("--stems", is_flag=True, help="Also write drums/bass/harmony/lead stems next to --out.")
+@click.option("--backend", type=BACKEND_CHOICE, help="Override the preset's backend.")
+@click.option("--url", help="Any BidiGenerateMusic server (ws:// or wss://).")
+def render(preset: Path, out: Path, duration: str | None, bars: int | None, stems: bool, backend: str | None,
+           url: str | None) -> None:
+    """Render PRESET to a WAV file as fast as the backend allows."""
+    from livemusic.app import RenderOptions, render_preset
+    from livemusic.presets import load_preset
+
+    if duration and bars:
+        _fail(InvalidInputError("give --duration or --bars, not both"))
+    try:
+        loaded = load_preset(preset)
+        options = RenderOptions(out=out, duration=duration, bars=bars, stems=stems, backend=backend, url=url)
+    except LiveMusicError as exc:
+        _fail(exc)
+    _run(render_preset(loaded, options))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,10 @@
+"""The embedded engine: a composer and synthesizer that honours every control of the protocol.
+
+``Generator`` renders one session's music; the server in :mod:`livemusic.engine.server`
+exposes it over BidiGenerateMusic.
+"""
+
+from livemusic.engine.generator import STEM_NAMES, Block, Generator
+from livemusic.engine.style import Style, mix_prompts, prompt_style, vocabulary_size
+
+__all__ = ["STEM_NAMES", "Block", "Generator", "Style", "mix_prompts", "prompt_style", "vocabulary_size"]

@@ -1,0 +1,427 @@
+"""The generator: one session's music, rendered block by block into 48 kHz int16 PCM.
+
+A :class:`Generator` owns a composer, voices still ringing, effect tails and the
+master bus. It synthesizes in fixed internal blocks of 200 ms and hands out
+exactly the frames asked for, so splitting a render into calls of any size
+gives the same bytes. At most one block is generated ahead of what has been
+returned: a prompt or config change shows within 200 ms of stream time.
+
+::
+
+    g = Generator(sample_rate=48_000)
+    g.set_prompts([WeightedPrompt(text="minimal techno", weight=1.0)])
+    g.set_config(LiveMusicGenerationConfig(bpm=126, scale=Scale.A_MAJOR_G_FLAT_MINOR))
+    block = g.render(12_000, stems=True)   # 250 ms: block.mix, block.stems["drums"], ...
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from livemusic.engine.composer import STEM_BASS, STEM_DRUMS, STEM_HARM, STEM_LEAD, Composer, Controls, Event
+from livemusic.engine.style import DEFAULT_STYLE, Style, mix_prompts
+from livemusic.engine.synth import (
+    F32,
+    Delay,
+    Master,
+    Reverb,
+    SoundCache,
+    Timbre,
+    midi_hz,
+    noise,
+    quantize,
+    render_drum,
+    render_tone,
+    timbre_key,
+)
+from livemusic.types import (
+    LiveMusicFilteredPrompt,
+    LiveMusicGenerationConfig,
+    MusicGenerationMode,
+    Scale,
+    WeightedPrompt,
+)
+
+STEM_NAMES = ("drums", "bass", "harmony", "lead")
+#: Internal block: effects and the master bus work on blocks of this length, and at
+#: most one block is generated ahead of what has been returned.
+BLOCK_SECONDS = 0.2
+
+#: Sounds are shared by all generators of a process (sessions repeat each other's notes too).
+_CACHE = SoundCache(max_samples=24_000_000)
+_CACHE_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Block:
+    """Rendered audio: ``mix`` and optional ``stems``, int16 arrays shaped ``(frames, 2)``."""
+
+    mix: np.ndarray
+    stems: dict[str, np.ndarray] | None = None
+
+
+def _settle_beats(guidance: float) -> float:
+    """Beats to settle on a new prompt mix: 32 (8 bars) at guidance 0 down to 1 at 6."""
+    return 32.0 * (1.0 / 32.0) ** (min(max(guidance, 0.0), 6.0) / 6.0)
+
+
+class Generator:
+    """One session's music. Not thread-safe: call it from one thread at a time."""
+
+    def __init__(self, sample_rate: int = 48_000, *, seed: int | None = None) -> None:
+        if sample_rate % 20 or sample_rate < 8000:
+            raise ValueError("sample_rate must be a multiple of 20 Hz, at least 8000")
+        self.sample_rate = sample_rate
+        self.block = int(sample_rate * BLOCK_SECONDS)
+        self._random_seed = seed if seed is not None else secrets.randbelow(2**31)
+        self._config = LiveMusicGenerationConfig()
+        self._seed = self._random_seed
+        self._target: Style = DEFAULT_STYLE
+        self._style: Style = DEFAULT_STYLE
+        self._composer = Composer(sample_rate, self._seed)
+        cap = int(12 * sample_rate) // self.block * self.block
+        self._ring = np.zeros((4, 2, cap), F32)
+        self._ring_pos = 0
+        self._frame = 0
+        self._reverb = Reverb(sample_rate, self.block, stems=3)
+        self._fx_style: Style | None = None
+        self._fx_cache: _Fx | None = None
+        self._delays = (Delay(sample_rate), Delay(sample_rate))
+        self._master = Master(sample_rate, self.block)
+        self._stem_pending = np.zeros((4, 2, self._master.sub), F32)
+        self._queue: list[tuple[np.ndarray, np.ndarray | None]] = []
+        self._queue_offset = 0
+        self._queued = 0
+        self._stems_active = False
+        self._reset_pending = False
+        self._started = False
+
+    # ----------------------------------------------------------------- controls
+
+    @property
+    def seed(self) -> int:
+        """The seed in effect: the config's, or one chosen at random at construction."""
+        return self._seed
+
+    @property
+    def style(self) -> Style:
+        """The style the music is currently playing (moving toward the prompts' mix)."""
+        return self._style
+
+    def set_prompts(self, prompts: list[WeightedPrompt]) -> list[LiveMusicFilteredPrompt]:
+        """Steer toward the weighted mix of ``prompts``; returns the ones that were filtered.
+
+        If every prompt is filtered, the previous style stays in effect.
+        """
+        style, filtered = mix_prompts(list(prompts))
+        if style is not None:
+            self._target = style
+            if not self._started:
+                self._style = style
+        return filtered
+
+    def set_config(self, config: LiveMusicGenerationConfig | dict[str, Any]) -> None:
+        """Replace the whole config (unset fields go back to their defaults).
+
+        bpm and scale changes take effect at the next bar line; a new seed restarts
+        the random choices from that seed.
+        """
+        config = LiveMusicGenerationConfig.parse(config)
+        self._config = config
+        seed = config.seed if config.seed is not None else self._random_seed
+        if seed != self._seed:
+            self._seed = seed
+            self._composer.reseed(seed)
+
+    def reset(self) -> None:
+        """RESET_CONTEXT: a hard restart of the musical context at the next block.
+
+        The phrase starts again from bar 1, pending tempo and key apply at once, the
+        style jumps to the prompts' mix and ringing notes are cut short (with a fade).
+        Prompts and config are kept.
+        """
+        self._reset_pending = True
+
+    # ----------------------------------------------------------------- rendering
+
+    def render(self, frames: int, stems: bool = False) -> Block:
+        """The next ``frames`` frames of the stream (any size, seamless across calls)."""
+        if frames < 0:
+            raise ValueError("frames must be >= 0")
+        if stems:
+            self._stems_active = True
+        while self._queued < frames:
+            self._synthesize_block()
+        mixes, stem_parts = [], []
+        need = frames
+        while need > 0:
+            mix, st = self._queue[0]
+            take = min(need, len(mix) - self._queue_offset)
+            sl = slice(self._queue_offset, self._queue_offset + take)
+            mixes.append(mix[sl])
+            if stems:
+                stem_parts.append(st[:, sl] if st is not None else np.zeros((4, take, 2), np.int16))
+            self._queue_offset += take
+            need -= take
+            if self._queue_offset == len(mix):
+                self._queue.pop(0)
+                self._queue_offset = 0
+        self._queued -= frames
+        out = np.ascontiguousarray(np.concatenate(mixes) if mixes else np.zeros((0, 2), np.int16))
+        stem_dict = None
+        if stems:
+            allst = np.concatenate(stem_parts, axis=1) if stem_parts else np.zeros((4, 0, 2), np.int16)
+            stem_dict = {name: np.ascontiguousarray(allst[i]) for i, name in enumerate(STEM_NAMES)}
+        return Block(out, stem_dict)
+
+    # ----------------------------------------------------------------- internals
+
+    def _controls(self) -> Controls:
+        cfg = self._config
+        style = self._style
+        scale = cfg.scale if cfg.scale is not None else Scale.SCALE_UNSPECIFIED
+        mode = cfg.effective("music_generation_mode")
+        only_bd = bool(cfg.only_bass_and_drums)
+        return Controls(
+            bpm=float(cfg.bpm) if cfg.bpm is not None else float(round(style["bpm"])),
+            tonic=scale.tonic,
+            density=cfg.density if cfg.density is not None else style["density"],
+            brightness=cfg.brightness if cfg.brightness is not None else style["brightness"],
+            temperature=float(cfg.effective("temperature")),
+            top_k=int(cfg.effective("top_k")),
+            drums=not cfg.mute_drums,
+            bass=not cfg.mute_bass,
+            harmony=not only_bd,
+            lead=not only_bd,
+            diversity=1.6 if mode is MusicGenerationMode.DIVERSITY else 1.0,
+            vocal=0.9 if mode is MusicGenerationMode.VOCALIZATION else 0.0,
+        )
+
+    def _synthesize_block(self) -> None:
+        sr, n = self.sample_rate, self.block
+        start = self._frame
+        if self._reset_pending:
+            self._reset_pending = False
+            self._style = self._target
+            self._composer.reset(start)
+            fade = min(int(0.03 * sr), n)
+            pos = self._ring_pos
+            self._ring[:, :, pos:pos + fade] *= np.linspace(1.0, 0.0, fade, dtype=F32)
+            self._ring[:, :, pos + fade:pos + n] = 0.0
+            tail = np.r_[0:pos, pos + n:self._ring.shape[2]]
+            self._ring[:, :, tail] = 0.0
+        elif self._started:
+            bpm = self._composer.bpm or self._style["bpm"]
+            beats = n / sr * bpm / 60.0
+            amount = 1.0 - 0.05 ** (beats / _settle_beats(float(self._config.effective("guidance"))))
+            if self._style is not self._target:
+                self._style = self._style.toward(self._target, amount)
+                if self._style.distance(self._target) < 1e-4:
+                    self._style = self._target
+        self._started = True
+        style = self._style
+        ctl = self._controls()
+        for ev in self._composer.events(start, start + n, style, ctl):
+            self._play(ev, style, ctl, start)
+
+        pos = self._ring_pos
+        dry = self._ring[:, :, pos:pos + n]   # (stem, ch, n), a view: effects work in place
+        self._effects(dry, style, ctl, start)
+        dry[...] = 0.0
+        self._ring_pos = (pos + n) % self._ring.shape[2]
+        self._frame += n
+
+    def _play(self, ev: Event, style: Style, ctl: Controls, block_start: int) -> None:
+        sr = self.sample_rate
+        bright = ctl.brightness
+        fx = self._fx(style)
+        if ev.stem == STEM_DRUMS:
+            comp = self._composer
+            tonic = comp.pc(comp.mode_tonic)
+            tuned = fx.kits.get(tonic)
+            if tuned is None:  # drums tuned to the key: kick on the tonic, toms and hand drums on the third
+                k = fx.kit
+                third = comp.pc(comp.mode_tonic + 2)
+                kit = k.__class__(**{**k.__dict__, "kick_hz": midi_hz(_nearest_midi(k.kick_hz, tonic)),
+                                     "perc_hz": midi_hz(_nearest_midi(k.perc_hz, third)),
+                                     "snare_hz": midi_hz(_nearest_midi(k.snare_hz, third))})
+                tuned = fx.kits[tonic] = (kit, quantize(kit.__dict__.values(), 1 / 32))
+            kit, kit_key = tuned
+            bq = round(bright * 8)
+            key = ("drum", ev.kind, kit_key, bq, ev.var % 4, sr)
+            wave = _cached(key, lambda: render_drum(ev.kind, kit, 1.0, bq / 8, sr, ev.var % 4))
+            gain = ev.vel
+        else:
+            if ev.kind == "vocal":
+                sounds = ((_VOICE, _VOICE_KEY, 1.0),)
+            elif ev.kind == "drone":
+                sounds = ((_DRONE, _DRONE_KEY, 1.0),)
+            else:
+                sounds = fx.sounds[ev.kind]
+            # Two velocity layers (soft, loud) colour the sound; the exact velocity is a gain.
+            vq = 0.5 if ev.vel < 0.3 else 1.0
+            bq = round(bright * (1.0 - 0.5 * fx.lofi) * 8)
+            held = next((c for c in _LENGTH_CLASSES if c >= ev.dur), _LENGTH_CLASSES[-1])
+            pan = max(-1.0, min(1.0, ev.pan))
+            offset = ev.frame - block_start
+            for tb, tkey, weight in sounds:
+                var = ev.var % 4 if tb.vocal > 0.02 else 0  # the vowel
+                # One cached rendering per pitch and length class, held long enough; the
+                # note's own length comes from a release envelope applied where it ends.
+                key = ("tone", tkey, ev.midi, held, vq, bq, var, sr)
+                base = _cached(key, lambda: render_tone(tb, ev.midi, held, vq, bq / 8, sr, var))
+                gain = ev.vel / vq * weight
+                curve = _release_curve(max(tb.release, 0.01), sr)
+                n_on = min(int(ev.dur * sr), len(base))
+                n_rel = min(len(curve), len(base) - n_on)
+                gl = gain * math.cos((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
+                gr = gain * math.sin((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
+                self._mix_in(ev.stem, offset, base[:n_on], gl, gr)
+                if n_rel > 0:
+                    self._mix_in(ev.stem, offset + n_on, base[n_on:n_on + n_rel] * curve[:n_rel], gl, gr)
+            return
+        pan = max(-1.0, min(1.0, ev.pan))
+        gl = gain * math.cos((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
+        gr = gain * math.sin((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
+        self._mix_in(ev.stem, ev.frame - block_start, wave, gl, gr)
+
+    def _mix_in(self, stem: int, offset: int, wave: np.ndarray, gl: float, gr: float) -> None:
+        cap = self._ring.shape[2]
+        length = min(len(wave), cap - self.block - max(offset, 0))
+        if offset < 0:  # cannot happen with in-order events; stay safe
+            wave = wave[-offset:]
+            offset = 0
+        wave = wave[:length]
+        a = (self._ring_pos + offset) % cap
+        first = min(length, cap - a)
+        ring = self._ring[stem]
+        ring[0, a:a + first] += F32(gl) * wave[:first]
+        ring[1, a:a + first] += F32(gr) * wave[:first]
+        if first < length:
+            rest = length - first
+            ring[0, :rest] += F32(gl) * wave[first:]
+            ring[1, :rest] += F32(gr) * wave[first:]
+
+    def _effects(self, dry: np.ndarray, style: Style, ctl: Controls, start: int) -> None:
+        """Stem colour, echoes, reverb, master bus; queues the finished int16 block."""
+        sr, n = self.sample_rate, self.block
+        bpm = self._composer.bpm or ctl.bpm
+        beat = 60.0 / bpm * sr
+        fx = self._fx(style)
+        if fx.wobble > 0.1 or fx.phaser > 0.1:
+            t = (start + np.arange(n, dtype=np.float64)) / sr
+            if fx.wobble > 0.1:  # tempo-synced tremolo on the bass
+                lfo = 0.5 + 0.5 * np.cos(2 * math.pi * t * (bpm / 60.0) * 2.0)
+                dry[STEM_BASS] *= (1.0 - fx.wobble * 0.8 * lfo).astype(F32)
+            if fx.phaser > 0.1:  # slow swirl across the stereo field on the harmony
+                ph = (fx.phaser * 0.7 * np.sin(2 * math.pi * t * (bpm / 60.0) / 8.0)).astype(F32)
+                dry[STEM_HARM, 0] *= 1.0 - ph
+                dry[STEM_HARM, 1] *= 1.0 + ph
+        if fx.vinyl > 0.1:
+            dry[STEM_HARM] += noise(n, start // n) * F32(0.004 * fx.vinyl)
+        if fx.delay > 0.03:  # echoes of lead and harmony, part of each stem
+            fb = 0.25 + 0.35 * fx.delay
+            for k, stem in enumerate((STEM_LEAD, STEM_HARM)):
+                send = (dry[stem, 0] + dry[stem, 1]) * F32(fx.delay * (0.35 if stem == STEM_LEAD else 0.18))
+                dry[stem] += self._delays[k].process(send, int(0.75 * beat), fb) * F32(0.6)
+        mono = dry[:, 0] + dry[:, 1]  # (stem, n)
+        send_gain = np.array([0.03 + 0.1 * fx.reverb, 0.0, 0.08 + 0.38 * fx.reverb, 0.05 + 0.3 * fx.reverb], F32)
+        stem_sends = mono * send_gain[:, None]
+        mix = dry.sum(axis=0)
+        if self._stems_active:
+            self._reverb.push(stem_sends.sum(axis=0), stem_sends[[STEM_DRUMS, STEM_HARM, STEM_LEAD]])
+        else:
+            self._reverb.push(stem_sends.sum(axis=0))
+        mix += self._reverb.wet(None) * F32(0.7)
+        gain = self._master.gain_curve(mix)
+        out, lim = self._master.limit(mix * gain)
+        mix16 = _to_int16(out.T)
+        stems16 = None
+        sub = self._master.sub
+        if self._stems_active:
+            for i, stem in enumerate((STEM_DRUMS, STEM_HARM, STEM_LEAD)):
+                dry[stem] += self._reverb.wet(i) * F32(0.7)
+            gained = dry * gain
+            delayed = np.concatenate([self._stem_pending, gained[:, :, :-sub]], axis=2)
+            self._stem_pending = gained[:, :, -sub:].copy()
+            stems16 = _to_int16((delayed * lim).transpose(0, 2, 1))
+        else:
+            self._stem_pending = dry[:, :, -sub:] * gain[-sub:]
+        self._queue.append((mix16, stems16))
+        self._queued += n
+
+    def _fx(self, style: Style) -> "_Fx":
+        if self._fx_style is not style:
+            self._fx_cache = _Fx(style)
+            self._fx_style = style
+        return self._fx_cache
+
+
+class _Fx:
+    """Per-style numbers used every block (looked up once per style)."""
+
+    def __init__(self, style: Style) -> None:
+        for name in ("wobble", "phaser", "vinyl", "delay", "reverb", "lofi"):
+            setattr(self, name, style[name])
+        self.kit = style.kit()
+        self.sounds = {}
+        for role in ("bass", "harm", "lead"):
+            sounds = []
+            for tb, weight in style.sounds(role):
+                if self.lofi > 0.3:
+                    tb = Timbre(**{**tb.__dict__, "vibrato": max(tb.vibrato, 0.25 * self.lofi)})
+                sounds.append((tb, timbre_key(tb), round(weight * 16) / 16 or 1 / 16))
+            self.sounds[role] = sounds
+        self.kits: dict[int, tuple] = {}
+
+
+_VOICE = Timbre(saw=0.0, vocal=1.0, vibrato=0.7, attack=0.12, decay=1.0, sustain=0.9, release=0.35, cutoff=12.0, fenv=0.0)
+_DRONE = Timbre(saw=0.6, sine=0.7, detune=0.8, attack=1.2, decay=3.0, sustain=1.0, release=1.5, cutoff=2.5, fenv=0.0)
+_VOICE_KEY = timbre_key(_VOICE)
+_DRONE_KEY = timbre_key(_DRONE)
+
+
+_LENGTH_CLASSES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+_RELEASES: dict[tuple[float, int], np.ndarray] = {}
+
+
+def _release_curve(release: float, sr: int) -> np.ndarray:
+    key = (release, sr)
+    curve = _RELEASES.get(key)
+    if curve is None:
+        if len(_RELEASES) > 256:
+            _RELEASES.clear()
+        n = max(int(release * sr), 1)
+        curve = np.exp(np.arange(n, dtype=F32) * F32(-4.6 / (release * sr)))
+        fade = min(64, n)
+        curve[n - fade:] *= np.linspace(1.0, 0.0, fade, dtype=F32)
+        _RELEASES[key] = curve
+    return curve
+
+
+def _nearest_midi(hz: float, pc: int) -> int:
+    """The MIDI note of pitch class ``pc`` closest to ``hz``."""
+    m = 69.0 + 12.0 * math.log2(max(hz, 1.0) / 440.0)
+    base = int(round(m))
+    return min((base + d for d in range(-6, 7) if (base + d) % 12 == pc), key=lambda x: abs(x - m))
+
+
+def _cached(key: tuple, make) -> np.ndarray:
+    with _CACHE_LOCK:
+        hit = _CACHE._items.get(key)
+        if hit is not None:
+            _CACHE._items.move_to_end(key)
+            return hit
+    wave = make()
+    with _CACHE_LOCK:
+        return _CACHE.get(key, lambda: wave)
+
+
+def _to_int16(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(x * 32767.0), -32768, 32767).astype(np.int16)

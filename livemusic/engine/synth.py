@@ -1,0 +1,644 @@
+"""Sound generation: oscillators, FM, plucks, mallets, voices, drums, effects, master bus.
+
+Everything is vectorized with numpy per note or per block; there is no per-sample
+Python loop. Notes are rendered whole (attack to end of release) when they start and
+cached, because music repeats: the same pitch, length and timbre cost one synthesis.
+All audio is float32, mono per note; stereo comes from panning when notes are mixed.
+
+Effects and the master bus run on fixed internal blocks (see :mod:`generator`), so
+their output never depends on how a caller splits its render calls.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import astuple, dataclass
+
+import numpy as np
+import scipy.fft as sfft
+from scipy import signal
+
+F32 = np.float32
+TWO_PI = 2.0 * math.pi
+
+#: A fixed table of white noise: drums and breath draw from it, so output is reproducible.
+_NOISE = np.random.default_rng(0x5EED).standard_normal(8 * 48_000).astype(F32)
+
+
+def midi_hz(midi: float) -> float:
+    return 440.0 * 2.0 ** ((midi - 69.0) / 12.0)
+
+
+def noise(n: int, offset: int = 0) -> np.ndarray:
+    """``n`` samples of the fixed noise table starting at ``offset`` (wrapping)."""
+    start = (offset * 7919) % (len(_NOISE) - 1)
+    if start + n <= len(_NOISE):
+        return _NOISE[start:start + n]
+    reps = -(-(start + n) // len(_NOISE))
+    return np.tile(_NOISE, reps)[start:start + n]
+
+
+# --------------------------------------------------------------------------- filters
+
+
+def _biquad(kind: str, f0: float, q: float, sr: float) -> tuple[np.ndarray, np.ndarray]:
+    """RBJ cookbook biquad coefficients (lowpass, highpass, bandpass)."""
+    f0 = min(max(f0, 10.0), 0.45 * sr)
+    w0 = TWO_PI * f0 / sr
+    alpha = math.sin(w0) / (2.0 * q)
+    cw = math.cos(w0)
+    if kind == "lp":
+        b = [(1 - cw) / 2, 1 - cw, (1 - cw) / 2]
+    elif kind == "hp":
+        b = [(1 + cw) / 2, -(1 + cw), (1 + cw) / 2]
+    else:  # band-pass, 0 dB peak gain
+        b = [alpha, 0.0, -alpha]
+    a = [1 + alpha, -2 * cw, 1 - alpha]
+    return np.array(b) / a[0], np.array(a) / a[0]
+
+
+def filt(x: np.ndarray, kind: str, f0: float, q: float, sr: float) -> np.ndarray:
+    """Filter float32 audio with a biquad (computed in float32, which is twice as fast)."""
+    b, a = _biquad(kind, f0, q, sr)
+    return signal.lfilter(b.astype(F32), a.astype(F32), x.astype(F32, copy=False))
+
+
+# --------------------------------------------------------------------------- oscillators
+
+
+def _polyblep(t: np.ndarray, dt: float) -> np.ndarray:
+    """PolyBLEP residual that removes the aliasing step of a naive sawtooth."""
+    out = np.zeros_like(t)
+    lo = t < dt
+    x = t[lo] / dt
+    out[lo] = x + x - x * x - 1.0
+    hi = t > 1.0 - dt
+    x = (t[hi] - 1.0) / dt
+    out[hi] = x * x + x + x + 1.0
+    return out
+
+
+def saw(phase: np.ndarray, dt: float) -> np.ndarray:
+    """Band-limited sawtooth for a phase in cycles (``dt`` = cycles per sample)."""
+    t = phase - np.floor(phase)
+    return 2.0 * t - 1.0 - _polyblep(t, dt)
+
+
+def square(phase: np.ndarray, dt: float) -> np.ndarray:
+    """Band-limited square: the difference of two band-limited saws half a cycle apart."""
+    return 0.5 * (saw(phase, dt) - saw(phase + 0.5, dt))
+
+
+def sine(phase: np.ndarray) -> np.ndarray:
+    return np.sin(phase * F32(TWO_PI))
+
+
+def triangle(phase: np.ndarray, f0: float, sr: float) -> np.ndarray:
+    """Triangle from its first odd harmonics (those below Nyquist)."""
+    out = sine(phase)
+    for k, sign in ((3, -1.0), (5, 1.0)):
+        if k * f0 < 0.45 * sr:
+            out += F32(sign / (k * k)) * sine(phase * F32(k))
+    return out * F32(0.8)
+
+
+def karplus_strong(f0: float, n: int, sr: float, decay: float, bright: float, seed: int) -> np.ndarray:
+    """A plucked string (Karplus-Strong), computed one period at a time in the frequency domain.
+
+    The loop (delay line + averaging filter) multiplies each period's spectrum by the
+    filter's magnitude response, so period ``k`` is the first period's spectrum times
+    ``H**k``: all periods come out of one inverse FFT. The period is rounded up to
+    whole samples and the result read back at the exact pitch.
+    """
+    period = int(math.ceil(sr / f0))
+    ratio = period * f0 / sr  # <= 1: read slower than written to land on f0
+    count = int(math.ceil(n * ratio / period)) + 2
+    excite = noise(period, seed).astype(np.float64)
+    # A darker excitation for a darker pluck: one-pole lowpass, circularly.
+    pole = 0.85 * (1.0 - bright)
+    if pole > 0:
+        excite = signal.lfilter([1.0 - pole], [1.0, -pole], np.tile(excite, 2))[period:]
+    spectrum = sfft.rfft(excite - excite.mean())
+    w = np.pi * np.arange(len(spectrum)) / (period / 2.0) / 2.0
+    loss = -3.0 * math.log(10) * (period / sr) / max(decay, 0.05)  # fundamental: -60 dB at decay
+    damping = (2.5 - 2.0 * bright) * np.log(np.maximum(np.cos(w / 2.0), 1e-6))
+    k = np.arange(count)[:, None]
+    periods = sfft.irfft(spectrum[None, :] * np.exp(k * (loss + damping[None, :])), n=period, axis=1)
+    y = periods.ravel().astype(F32)
+    pos = np.arange(n, dtype=np.float64) * ratio
+    return np.interp(pos, np.arange(len(y)), y).astype(F32) * F32(1.0 / (np.abs(y[:period]).max() + 1e-9))
+
+
+# --------------------------------------------------------------------------- timbres
+
+
+@dataclass(frozen=True)
+class Timbre:
+    """How one pitched voice sounds. Every field is a number so timbres can be mixed."""
+
+    sine: float = 0.0
+    tri: float = 0.0
+    saw: float = 1.0
+    square: float = 0.0
+    fm: float = 0.0          # FM (electric piano / bell) level
+    fm_ratio: float = 1.0
+    fm_index: float = 2.0
+    pluck: float = 0.0       # Karplus-Strong level
+    mallet: float = 0.0      # struck bar (inharmonic partials) level
+    mallet_ratio: float = 4.0
+    breath: float = 0.0      # band of noise around the pitch (winds, bows)
+    vocal: float = 0.0       # formant-filtered glottal source ("aah"/"ooh")
+    attack: float = 0.01
+    decay: float = 0.4
+    sustain: float = 0.6
+    release: float = 0.25
+    cutoff: float = 6.0      # lowpass cutoff as a multiple of the pitch
+    reso: float = 0.2
+    fenv: float = 0.3        # filter envelope amount
+    detune: float = 0.0      # unison detune (0..1 -> 0..25 cents)
+    vibrato: float = 0.0
+    drive: float = 0.0
+
+    @classmethod
+    def fields(cls) -> tuple[str, ...]:
+        return tuple(cls.__dataclass_fields__)
+
+
+TIMBRE_FIELDS = Timbre.fields()
+
+_VOWELS = {  # formant frequencies (Hz) and bandwidths of sung vowels
+    "a": ((800, 80), (1150, 90), (2900, 120)),
+    "o": ((450, 70), (800, 80), (2830, 100)),
+    "u": ((325, 50), (700, 60), (2530, 170)),
+    "e": ((400, 60), (1700, 90), (2600, 100)),
+}
+
+
+def _envelope(n_on: int, n: int, sr: float, tb: Timbre) -> np.ndarray:
+    """Attack (linear), decay (exponential) to sustain, release (exponential) after ``n_on``."""
+    sus = min(max(tb.sustain, 0.0), 1.0)
+    env = np.full(n, sus, F32)
+    na = max(int(max(tb.attack, 0.0015) * sr), 1)
+    nd = min(n, na + int(max(tb.decay, 0.01) * 7.0 * sr))
+    if nd > na:
+        td = np.arange(nd - na, dtype=F32) * F32(-1.0 / (max(tb.decay, 0.01) * sr))
+        env[na:nd] += F32(1.0 - sus) * np.exp(td)
+    env[:min(na, n)] = np.linspace(0.0, 1.0, na, endpoint=False, dtype=F32)[: min(na, n)]
+    if n > n_on:
+        tr = np.arange(n - n_on, dtype=F32) * F32(-4.6 / (max(tb.release, 0.01) * sr))
+        env[n_on:] *= np.exp(tr)
+    fade = min(64, n)
+    env[n - fade:] *= np.linspace(1.0, 0.0, fade, dtype=F32)
+    return env
+
+
+def render_tone(tb: Timbre, midi: float, dur: float, vel: float, bright: float, sr: float, seed: int = 0) -> np.ndarray:
+    """One pitched note, attack through release, as mono float32 (peak about ``vel``)."""
+    f0 = midi_hz(midi)
+    n_on = max(int(dur * sr), 16)
+    n = n_on + int(max(tb.release, 0.01) * sr)
+    if tb.pluck > 0.02 or tb.mallet > 0.02:
+        n = max(n, int(min(tb.decay * 2.0, 3.0) * sr))
+    env = _envelope(n_on, n, sr, tb)
+    t = np.arange(n, dtype=F32) / F32(sr)
+    dt = f0 / sr
+    if tb.vibrato > 0.01:
+        depth = tb.vibrato * 0.006
+        ramp = np.minimum(t / F32(0.4), F32(1.0))
+        phase = np.cumsum(F32(dt) * (F32(1.0) + F32(depth) * ramp * np.sin(t * F32(TWO_PI * 5.2))), dtype=F32)
+    else:
+        phase = t * F32(f0)
+    phase = phase.astype(F32, copy=False)
+    out = np.zeros(n, F32)
+    brightmul = 2.0 ** ((bright - 0.5) * 3.0) * (0.6 + 0.6 * vel)
+
+    osc_total = tb.sine + tb.tri + tb.saw + tb.square
+    if osc_total > 0.02:
+        osc = np.zeros(n, F32)
+        if tb.sine > 0.02:
+            osc += F32(tb.sine) * sine(phase)
+        if tb.tri > 0.02:
+            osc += F32(tb.tri) * triangle(phase, f0, sr)
+        if tb.saw > 0.02 or tb.square > 0.02:
+            detunes = (0.0,) if tb.detune < 0.05 else (-1.0, 1.0)
+            for d in detunes:
+                ph = phase * F32(2.0 ** (d * tb.detune * 25.0 / 1200.0)) + F32(0.37 * (d > 0))
+                g = F32(1.0 / len(detunes))
+                if tb.saw > 0.02:
+                    osc += g * F32(tb.saw * 0.7) * saw(ph, dt)
+                if tb.square > 0.02:
+                    osc += g * F32(tb.square * 0.8) * square(ph, dt)
+        cutoff = f0 * max(tb.cutoff, 0.5) * brightmul
+        q = 0.707 + tb.reso * 6.0
+        dark = filt(osc, "lp", cutoff, q, sr)
+        if tb.fenv > 0.02:
+            bright_v = filt(osc, "lp", cutoff * (1.0 + 6.0 * tb.fenv), q, sr)
+            fe = np.exp(-t * F32(1.0 / max(tb.decay * 0.5, 0.02)))
+            dark = dark + fe * (bright_v - dark)
+        out += dark
+    if tb.fm > 0.02:
+        index = tb.fm_index * (0.5 + vel) * (0.5 + bright)
+        ienv = np.exp(-t * F32(1.0 / max(tb.decay * 0.6, 0.02)))
+        mod = F32(index) * (F32(0.3) + F32(0.7) * ienv) * sine(phase * F32(tb.fm_ratio))
+        out += F32(tb.fm) * sine(phase + mod * F32(1.0 / TWO_PI))
+    if tb.pluck > 0.02:
+        # the string's brightness follows the timbre's filter setting and the global brightness
+        pb = min(max((math.log2(max(tb.cutoff, 1.0)) - 1.0) / 5.0 + (bright - 0.5) * 0.6 + 0.2 * vel, 0.05), 1.0)
+        out += F32(tb.pluck) * karplus_strong(f0, n, sr, max(tb.decay * 2.0, 0.2), pb, seed)
+    if tb.mallet > 0.02:
+        m = sine(phase)
+        for ratio, amp, dec in ((tb.mallet_ratio, 0.5 * (0.5 + bright), 0.18), (tb.mallet_ratio * 2.6, 0.2 * bright, 0.06)):
+            if f0 * ratio < 0.45 * sr:
+                m += F32(amp) * sine(phase * F32(ratio)) * np.exp(-t * F32(1.0 / dec))
+        out += F32(tb.mallet) * m * np.exp(-t * F32(1.0 / max(tb.decay, 0.05)))
+    if tb.breath > 0.02:
+        br = filt(noise(n, seed * 31 + 7), "bp", min(f0 * 2.0, 6000.0), 3.0, sr)
+        out += F32(tb.breath * 0.6) * br
+    if tb.vocal > 0.02:
+        out += F32(tb.vocal) * _vocal(phase, dt, n, sr, seed)
+    if tb.drive > 0.02:
+        k = 1.0 + tb.drive * 8.0
+        out = np.tanh(out * F32(k)) * F32(1.0 / math.tanh(k))
+    out *= env
+    out -= env * F32(out.sum() / max(env.sum(), 1e-9))  # no DC: remove the note's mean, shaped by its envelope
+    return _trim(out * F32(vel / (float(np.abs(out).max()) + 1e-9)))
+
+
+def _trim(x: np.ndarray, floor: float = 2e-4) -> np.ndarray:
+    """Drop a tail that has decayed below ``floor`` (about -74 dB), fading its last samples."""
+    loud = np.flatnonzero(np.abs(x[::64]) > floor * float(np.abs(x).max()))
+    end = min(len(x), (int(loud[-1]) + 2) * 64) if len(loud) else len(x)
+    if end < len(x):
+        x = x[:end].copy()
+        fade = min(64, end)
+        x[end - fade:] *= np.linspace(1.0, 0.0, fade, dtype=F32)
+    return x
+
+
+def _vocal(phase: np.ndarray, dt: float, n: int, sr: float, seed: int) -> np.ndarray:
+    """A sung vowel: a glottal-like source through three formant resonators."""
+    vowel = "aoue"[seed % 4]
+    src = saw(phase, dt)
+    out = np.zeros(n, F32)
+    for i, (freq, bw) in enumerate(_VOWELS[vowel]):
+        out += F32((1.0, 0.7, 0.5)[i]) * filt(src, "bp", freq, freq / bw, sr)
+    return out * F32(2.0)
+
+
+# --------------------------------------------------------------------------- drums
+
+
+@dataclass(frozen=True)
+class Kit:
+    """A synthesized drum kit; numbers only, so kits can be mixed."""
+
+    kick_hz: float = 50.0
+    kick_decay: float = 0.3   # 0 tight .. 1 long 808 boom
+    kick_click: float = 0.5
+    snare_hz: float = 190.0
+    snare_noise: float = 0.6  # noise vs body
+    snare_decay: float = 0.15
+    clap: float = 0.0         # clap instead of snare
+    hat_decay: float = 0.04
+    hat_tone: float = 0.5     # brightness of hats
+    perc_hz: float = 300.0    # hand drums (tabla, bongos, congas)
+    acoustic: float = 0.0     # 0 drum machine .. 1 acoustic kit (rounder, noisier)
+    drive: float = 0.0
+
+
+def render_drum(kind: str, kit: Kit, vel: float, bright: float, sr: float, var: int = 0) -> np.ndarray:
+    """One drum hit as mono float32 with peak about ``vel``."""
+    b = 2.0 ** ((bright - 0.5) * 2.0)
+    if kind == "kick":
+        dec = 0.12 + kit.kick_decay * 0.9
+        n = int(sr * (dec * 2.2 + 0.05))
+        t = np.arange(n, dtype=F32) / F32(sr)
+        f0 = kit.kick_hz
+        sweep = 0.025 + 0.02 * kit.kick_decay
+        ph = F32(f0) * t + F32(f0 * 3.5 * sweep) * (F32(1.0) - np.exp(-t / F32(sweep)))
+        x = sine(ph) * np.exp(-t / F32(dec))
+        n_click = min(n, int(0.006 * sr))
+        click = filt(noise(n_click, 11 + var), "hp", 1500.0 * b, 0.7, sr) * np.exp(-t[:n_click] / F32(0.0015))
+        x[:n_click] += F32(kit.kick_click * 0.5) * click
+        drive = 1.0 + 3.0 * kit.drive + 1.5 * kit.kick_decay
+        x = np.tanh(x * F32(drive)) * F32(1.0 / math.tanh(drive))
+    elif kind in ("snare", "clap"):
+        n = int(sr * (kit.snare_decay * 3.0 + 0.12))
+        t = np.arange(n, dtype=F32) / F32(sr)
+        nz = filt(noise(n, 23 + var), "bp", (1800.0 + 1500 * kit.acoustic) * b, 0.6, sr)
+        if kind == "clap":
+            env = np.zeros(n, F32)
+            for k, off in enumerate((0.0, 0.011, 0.022)):
+                s = int(off * sr)
+                env[s:] += np.exp(-(t[: n - s]) / F32(0.004 if k < 2 else 0.12 + kit.snare_decay * 0.5)) * F32(0.8)
+            x = filt(nz, "bp", 1300.0 * b, 1.2, sr) * env * F32(2.0)
+        else:
+            body = sine(F32(kit.snare_hz) * t + F32(kit.snare_hz * 0.01) * (F32(1.0) - np.exp(-t / F32(0.01)))) * np.exp(-t / F32(0.045))
+            x = F32(1.0 - kit.snare_noise * 0.6) * body + F32(kit.snare_noise * 1.3) * nz * np.exp(-t / F32(kit.snare_decay))
+    elif kind in ("hat", "ohat", "shaker", "crash", "ride"):
+        dec = {"hat": kit.hat_decay, "ohat": 0.22 + kit.hat_decay, "shaker": 0.05, "crash": 1.1, "ride": 0.6}[kind]
+        n = int(sr * dec * 3.5)
+        t = np.arange(n, dtype=F32) / F32(sr)
+        cut = {"hat": 7000.0, "ohat": 6500.0, "shaker": 5000.0, "crash": 4000.0, "ride": 5000.0}[kind]
+        cut = cut * (0.55 + 0.6 * kit.hat_tone) * b
+        x = filt(noise(n, 37 + var + len(kind)), "hp", min(cut, 0.4 * sr), 0.8, sr)
+        if kind in ("ride", "crash"):
+            x = x + F32(0.3) * sine(t * F32(587.0 + 200.0 * kit.hat_tone) + F32(0.4) * sine(t * F32(1523.0)))
+        att = np.minimum(t / F32(0.012 if kind == "shaker" else 0.0008), F32(1.0))
+        x = x * att * np.exp(-t / F32(dec))
+    elif kind in ("tom", "perc", "perc2"):
+        hz = {"tom": kit.snare_hz * 0.6, "perc": kit.perc_hz, "perc2": kit.perc_hz * 1.5}[kind] * (1.0 + 0.06 * (var % 3))
+        dec = 0.25 if kind == "tom" else 0.12 + 0.08 * kit.acoustic
+        n = int(sr * dec * 3.0)
+        t = np.arange(n, dtype=F32) / F32(sr)
+        ph = F32(hz) * t + F32(hz * 0.25 * 0.02) * (F32(1.0) - np.exp(-t / F32(0.02)))
+        x = (sine(ph) + F32(0.25) * sine(ph * F32(2.02))) * np.exp(-t / F32(dec))
+        m = min(n, int(0.01 * sr))
+        x[:m] += F32(0.4) * filt(noise(m, 53 + var), "bp", hz * 6.0 * b, 1.0, sr) * np.exp(-t[:m] / F32(0.003))
+    elif kind == "rim":
+        n = int(sr * 0.06)
+        t = np.arange(n, dtype=F32) / F32(sr)
+        x = (sine(t * F32(1700.0)) + F32(0.5) * sine(t * F32(2500.0))) * np.exp(-t / F32(0.008))
+    else:
+        raise ValueError(f"unknown drum {kind!r}")
+    fade = min(64, len(x))
+    x[len(x) - fade:] *= np.linspace(1.0, 0.0, fade, dtype=F32)
+    shape = np.abs(x)
+    x = x - shape * F32(x.sum() / max(float(shape.sum()), 1e-9))  # no DC, shaped like the hit
+    return _trim(x * F32(vel / (float(np.abs(x).max()) + 1e-9)))
+
+
+class SoundCache:
+    """A bounded LRU cache of rendered notes and hits, keyed by their quantized parameters."""
+
+    def __init__(self, max_samples: int = 40_000_000) -> None:
+        self._items: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._samples = 0
+        self._max = max_samples
+
+    def get(self, key: tuple, make) -> np.ndarray:
+        item = self._items.get(key)
+        if item is not None:
+            self._items.move_to_end(key)
+            return item
+        item = make()
+        item.setflags(write=False)
+        self._items[key] = item
+        self._samples += len(item)
+        while self._samples > self._max and len(self._items) > 1:
+            _, old = self._items.popitem(last=False)
+            self._samples -= len(old)
+        return item
+
+
+def quantize(values, step: float = 1 / 16) -> tuple:
+    return tuple(round(v / step) for v in values)
+
+
+def timbre_key(tb: Timbre) -> tuple:
+    return quantize(astuple(tb), 1 / 24)
+
+
+# --------------------------------------------------------------------------- effects
+
+
+def _room_impulse(sr: float, seconds: float) -> np.ndarray:
+    """A synthetic stereo hall: decaying noise whose highs die faster, with a few early echoes."""
+    n = int(sr * seconds)
+    rng = np.random.default_rng(77)
+    t = np.arange(n) / sr
+    out = np.zeros((n, 2))
+    for ch in range(2):
+        x = rng.standard_normal(n)
+        low = signal.lfilter(*_biquad("lp", 900.0, 0.7, sr), x)
+        mid = signal.lfilter(*_biquad("bp", 2500.0, 0.7, sr), x)
+        high = x - low - mid
+        y = low * np.exp(-t * 6.9 / (seconds * 0.8)) + mid * np.exp(-t * 6.9 / (seconds * 0.5))
+        y += 0.3 * high * np.exp(-t * 6.9 / (seconds * 0.25))
+        y *= np.minimum(t / 0.02, 1.0)  # gentle onset after the pre-delay
+        for delay, gain in ((0.011, 0.5), (0.019, 0.35), (0.027, 0.3), (0.041, 0.22)):
+            k = int((delay + 0.003 * ch) * sr)
+            y[k] += gain * (1 if (k + ch) % 2 else -1)
+        out[:, ch] = y
+    pre = int(0.012 * sr)
+    out = np.concatenate([np.zeros((pre, 2)), out])[:n]
+    return out / np.sqrt((out**2).sum(axis=0).mean())
+
+
+class Reverb:
+    """Stereo convolution reverb on mono sends, at a reduced sample rate.
+
+    Uniformly partitioned overlap-save convolution with a synthesized impulse
+    response, one partition per block. Each send keeps its own spectra history, so
+    the wet signal of the summed send (the mix) and, when stems are wanted, of each
+    stem's send come from the same math. Stem histories are only kept while stems
+    are active (they start empty when turned on).
+    """
+
+    def __init__(self, sr: float, block: int, stems: int, seconds: float = 1.5) -> None:
+        self.decim = next(d for d in (4, 3, 2, 1) if block % d == 0)
+        self.p = block // self.decim
+        rate = sr / self.decim
+        ir = _room_impulse(rate, seconds)
+        parts = -(-len(ir) // self.p)
+        ir = np.concatenate([ir, np.zeros((parts * self.p - len(ir), 2))])
+        blocks = ir.reshape(parts, self.p, 2).transpose(2, 0, 1)  # ch, part, p
+        # Reversed partitions, so that a contiguous slice of the doubled history lines up.
+        self.h = sfft.rfft(blocks, n=2 * self.p, axis=2)[:, ::-1, :].astype(np.complex64)
+        self.parts = parts
+        self.stems = stems
+        bins = self.p + 1
+        self.hist = np.zeros((stems + 1, 2 * parts, bins), np.complex64)  # last row: the mix send
+        self.head = 0
+        self.prev = np.zeros((stems + 1, self.p), F32)
+        self.last = np.zeros((stems + 1, 2), F32)  # upsampling memory per output path
+        self.stems_on = False
+
+    def _down(self, x: np.ndarray) -> np.ndarray:
+        """Decimate by summing ``decim`` neighbours (a boxcar anti-alias filter)."""
+        d = self.decim
+        if d == 1:
+            return x.astype(F32, copy=False)
+        out = x[..., 0::d].copy()
+        for k in range(1, d):
+            out += x[..., k::d]
+        return out * F32(1.0 / d)
+
+    def push(self, mix_send: np.ndarray, stem_sends: np.ndarray | None = None) -> None:
+        """Feed one block: the mix's mono send and, if stems are wanted, each stem's."""
+        self.head = (self.head + 1) % self.parts
+        i = (self.head + self.parts - 1) % self.parts  # newest slot (and its copy at i + parts)
+        rows = [self.stems]
+        sends = self._down(mix_send)[None]
+        if stem_sends is not None:
+            if not self.stems_on:
+                self.hist[: self.stems] = 0
+                self.prev[: self.stems] = 0
+                self.stems_on = True
+            rows = list(range(self.stems)) + rows
+            sends = np.concatenate([self._down(stem_sends), sends])
+        frame = np.concatenate([self.prev[rows], sends], axis=1)
+        self.prev[rows] = sends
+        spec = sfft.rfft(frame, axis=1).astype(np.complex64)
+        self.hist[rows, i] = spec
+        self.hist[rows, i + self.parts] = spec
+
+    def wet(self, which: int | None) -> np.ndarray:
+        """The stereo wet block ``(2, block)`` of one stem's send, or of the mix's (``None``)."""
+        row = self.stems if which is None else which
+        src = self.hist[row, self.head:self.head + self.parts]
+        spec = (src[None] * self.h).sum(axis=1)
+        low = sfft.irfft(spec, n=2 * self.p, axis=1)[:, self.p:].astype(F32)  # (2, p)
+        d = self.decim
+        if d == 1:
+            return low
+        # Up to the full rate: hold each sample d times, then average d neighbours
+        # (together a linear interpolation, delayed by a fraction of a low-rate sample).
+        held = np.repeat(low, d, axis=1)
+        ext = np.concatenate([np.repeat(self.last[row][:, None], d - 1, axis=1), held], axis=1)
+        self.last[row] = low[:, -1]
+        n = held.shape[1]
+        out = ext[:, d - 1:d - 1 + n].copy()
+        for k in range(1, d):
+            out += ext[:, d - 1 - k:d - 1 - k + n]
+        return out * F32(1.0 / d)
+
+
+class Delay:
+    """A tempo-synced feedback echo on a mono send; left and right taps differ for width."""
+
+    def __init__(self, sr: float, seconds: float = 4.0) -> None:
+        self.buf = np.zeros(int(sr * seconds), F32)
+        self.pos = 0
+
+    def _read(self, start: int, n: int) -> np.ndarray:
+        size = len(self.buf)
+        start %= size
+        if start + n <= size:
+            return self.buf[start:start + n]
+        return np.concatenate([self.buf[start:], self.buf[: start + n - size]])
+
+    def _write(self, y: np.ndarray) -> None:
+        size = len(self.buf)
+        n = len(y)
+        first = min(n, size - self.pos)
+        self.buf[self.pos:self.pos + first] = y[:first]
+        if first < n:
+            self.buf[: n - first] = y[first:]
+
+    def process(self, x: np.ndarray, delay: int, feedback: float) -> np.ndarray:
+        """Echoes of ``x`` as ``(2, n)``; ``delay`` (samples) must be at least ``len(x)``."""
+        n = len(x)
+        delay = max(delay, n)
+        echo = self._read(self.pos - delay, n).copy()
+        echo_r = self._read(self.pos - delay - delay // 2, n).copy()
+        self._write(x + F32(feedback) * echo)
+        self.pos = (self.pos + n) % len(self.buf)
+        return np.stack([echo, echo_r])
+
+
+def k_weighting(sr: float) -> np.ndarray:
+    """The ITU-R BS.1770 K-weighting pre-filter (shelf + high-pass) as SOS for any rate."""
+    # Stage 1: high shelf (+4 dB above ~1.7 kHz).
+    f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
+    k = math.tan(math.pi * f0 / sr)
+    vh = 10 ** (gain_db / 20)
+    vb = vh ** 0.4996667741545416
+    a0 = 1 + k / q + k * k
+    b1 = [(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0]
+    a1 = [1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
+    # Stage 2: high-pass at ~38 Hz.
+    f0, q = 38.13547087602444, 0.5003270373238773
+    k = math.tan(math.pi * f0 / sr)
+    a0 = 1 + k / q + k * k
+    b2 = [1.0, -2.0, 1.0]
+    a2 = [1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
+    return np.array([b1 + a1, b2 + a2])
+
+
+#: The running estimate averages all blocks; BS.1770's gates drop the quiet ones, which
+#: reads about this much louder on typical music.
+_GATING_OFFSET_DB = 0.8
+
+
+class Master:
+    """Loudness normalization toward a target (slow, BS.1770-weighted) and a peak limiter.
+
+    Blocks are ``(2, n)`` float32. The gain applied to each block is a ramp, so the
+    stems can be given exactly the same gain curve as the mix. The limiter looks
+    ahead one sub-block, so its output is delayed by ``sub`` samples.
+    """
+
+    def __init__(self, sr: float, block: int, target_lufs: float = -14.0, ceiling_db: float = -1.3) -> None:
+        self.sr = sr
+        self.block = block
+        self.target = target_lufs
+        self.ceiling = 10 ** (ceiling_db / 20)
+        self.decim = next(d for d in (4, 2, 1) if block % d == 0)
+        sos = k_weighting(sr / self.decim)
+        self.b, self.a = signal.sos2tf(sos)
+        self.zi = np.zeros((2, 4))
+        self.power: float | None = None
+        self.gain = 1.0
+        self.frac = np.arange(1, block + 1, dtype=F32) / F32(block)
+        self.sub = next(s for s in (240, 200, 160, 120, 100, 80, 60, 50, 40, 30, 20, 10, 1) if block % s == 0)
+        self.sub_frac = np.arange(1, self.sub + 1, dtype=F32) / F32(self.sub)
+        self.pending = np.zeros((2, self.sub), F32)  # one sub-block of look-ahead
+        self.pending_peak = 0.0
+        self.lim = 1.0  # limiter gain at the last control point
+
+    def gain_curve(self, mix: np.ndarray) -> np.ndarray:
+        """The loudness gain ramp (per sample) for this block of the raw mix."""
+        low = mix[:, :: self.decim]  # subsampled: the power of a broadband signal is kept
+        kw, self.zi = signal.lfilter(self.b, self.a, low, axis=1, zi=self.zi)
+        power = float(np.einsum("ij,ij->", kw, kw)) / low.shape[1]  # BS.1770: sum of channel powers
+        loud = -0.691 + 10 * math.log10(power + 1e-12)
+        first = self.power is None
+        # Gated like BS.1770: silence and blocks 10 dB below the running estimate do not count.
+        if loud > -55.0 and (first or power > self.power * 0.1):
+            if first:
+                self.power = power
+            else:
+                tau = 0.6 if power > self.power else 3.0  # rise quickly, fall slowly
+                self.power += (1.0 - math.exp(-(self.block / self.sr) / tau)) * (power - self.power)
+        gain = self.gain
+        if self.power is not None:
+            est = -0.691 + 10 * math.log10(self.power + 1e-12)
+            gain = min(max(10 ** ((self.target + _GATING_OFFSET_DB - est) / 20), 0.05), 40.0)
+            if first:
+                self.gain = gain
+        ramp = F32(self.gain) + F32(gain - self.gain) * self.frac
+        self.gain = gain
+        return ramp
+
+    def limit(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Limit a gained block; returns ``(output, limiter gain per sample)``, delayed by ``sub``.
+
+        The gain is piecewise linear between sub-block boundaries; each boundary value is
+        at most what both neighbouring sub-blocks need, so no sample exceeds the ceiling.
+        """
+        sub = self.sub
+        m = x.shape[1] // sub
+        peaks = np.abs(x).reshape(2, m, sub).max(axis=(0, 2))
+        need = np.minimum(1.0, self.ceiling / np.maximum(np.concatenate([[self.pending_peak], peaks]), 1e-9))
+        if need.min() >= 1.0 and self.lim >= 1.0:
+            points = None
+            g = None
+        else:
+            # c[j+1] = min(need[j], need[j+1], 1 - (1 - c[j]) * r): with d = 1 - c this is a
+            # running maximum of exponentially decaying values, computed without a loop.
+            r = math.exp(-(sub / self.sr) / 0.08)
+            floor = 1.0 - np.minimum(need[:-1], need[1:])  # how much each boundary must cut
+            j = np.arange(1, m + 1)
+            scaled = np.maximum.accumulate(np.concatenate([[1.0 - self.lim], floor * r ** (-j)]))
+            c = (1.0 - scaled * r ** np.arange(m + 1)).astype(F32)
+            g = (c[:-1, None] + (c[1:, None] - c[:-1, None]) * self.sub_frac[None, :]).reshape(-1)
+            points = c
+        delayed = np.concatenate([self.pending, x[:, :-sub]], axis=1)
+        self.pending = x[:, -sub:].copy()
+        self.pending_peak = float(peaks[-1])
+        if g is None:
+            return delayed, np.ones(x.shape[1], F32)
+        self.lim = float(points[-1])
+        return delayed * g[None, :], g

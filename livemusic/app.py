@@ -142,6 +142,8 @@ async def play_preset(preset: Preset, options: PlayOptions) -> None:
             if player is not None:
                 session.set_audible_clock(lambda: player.audible_frames / SAMPLE_RATE)
             scheduler = _scheduler(preset, session, duration)
+            if player is not None:
+                asyncio.create_task(_report_first_sound(player))
             receiver = asyncio.create_task(_receive(session, ring, recorder, player, duration))
             timeline = asyncio.create_task(scheduler.run())
             started = time.monotonic()
@@ -167,6 +169,13 @@ async def play_preset(preset: Preset, options: PlayOptions) -> None:
         if recorder is not None:
             recorder.close()
             print(f"recorded {recorder.seconds_written:.1f} s to {record}", file=sys.stderr)
+
+
+async def _report_first_sound(player) -> None:
+    """Log the wall-clock time at which the device first got audio (benchmarks read it)."""
+    while player.played_frames == 0:
+        await asyncio.sleep(0.005)
+    log.info("first sound at %.3f (unix time)", time.time())
 
 
 async def _receive(session: AsyncMusicSession, ring: RingBuffer, recorder: Recorder | None, player,

@@ -330,9 +330,7 @@ class LiveMusicFilteredPrompt(ServerModel):
 
 
 class LiveMusicServerSetupComplete(ServerModel):
-    """The answer to setup; livemusic's server lists its extensions here."""
-
-    livemusic_extensions: list[str] | None = None
+    """The answer to setup (empty; livemusic's server advertises extensions in the handshake)."""
 
 
 class LiveMusicServerMessage(ServerModel):

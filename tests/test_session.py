@@ -24,6 +24,14 @@ async def first_audio(session, frames: int = 1) -> np.ndarray:
     return np.concatenate(got)
 
 
+async def first_chunk(session):
+    """The first audio chunk the session receives."""
+    async for message in session.receive():
+        if message.audio_chunks:
+            return message.audio_chunks[0]
+    raise AssertionError("the stream ended before any audio")
+
+
 def rms(block: np.ndarray) -> float:
     return float(np.sqrt(np.mean(block.astype(np.float64) ** 2)))
 
@@ -51,10 +59,7 @@ async def test_chunks_carry_mime_type_and_source_metadata(server):
         await session.set_weighted_prompts(JAZZ)
         await session.set_music_generation_config({"bpm": 96, "scale": "D_MAJOR_B_MINOR", "seed": 7})
         await session.play()
-        async for message in session.receive():
-            if message.audio_chunks:
-                chunk = message.audio_chunks[0]
-                break
+        chunk = await first_chunk(session)
     assert chunk.mime_type == MIME_TYPE
     assert chunk.source_metadata.client_content.weighted_prompts == JAZZ
     config = chunk.source_metadata.music_generation_config
@@ -67,10 +72,7 @@ async def test_config_replaces_the_whole_config(server):
         await session.set_music_generation_config({"bpm": 96, "density": 0.2})
         await session.set_music_generation_config({"brightness": 0.9})
         await session.play()
-        async for message in session.receive():
-            if message.audio_chunks:
-                config = message.audio_chunks[0].source_metadata.music_generation_config
-                break
+        config = (await first_chunk(session)).source_metadata.music_generation_config
     assert config.bpm is None and config.density is None and config.brightness == 0.9
 
 
@@ -193,9 +195,6 @@ async def test_stems_are_sent_on_request(server):
     async with AsyncLiveMusic(url=server.url).connect(pacing="asap", stems=True) as session:
         await session.set_weighted_prompts(JAZZ)
         await session.play()
-        async for message in session.receive():
-            if message.audio_chunks:
-                chunk = message.audio_chunks[0]
-                break
+        chunk = await first_chunk(session)
     assert set(chunk.livemusic_stems) == {"drums", "bass", "harmony", "lead"}
     assert all(len(pcm) == len(chunk.data) for pcm in chunk.livemusic_stems.values())

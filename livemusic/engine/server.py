@@ -22,7 +22,6 @@ import bisect
 import contextlib
 import enum
 import http
-import json
 import logging
 import re
 import ssl
@@ -304,8 +303,7 @@ class MusicServer:
             realtime=setup.livemusic_pacing != "asap" and self.pacing.realtime,
         )
         session = MusicSession(pacing, stems=bool(setup.livemusic_stems), extended=extended)
-        complete = LiveMusicServerSetupComplete(livemusic_extensions=list(EXTENSIONS) if extended else None)
-        await ws.send(codec.encode(LiveMusicServerMessage(setup_complete=complete)))
+        await ws.send(codec.encode(LiveMusicServerMessage(setup_complete=LiveMusicServerSetupComplete())))
         return session
 
     async def _read(self, ws: ServerConnection, session: MusicSession) -> None:
@@ -343,15 +341,11 @@ class MusicServer:
             if session.playback is not Playback.PLAYING:
                 continue
             block = await asyncio.to_thread(session.generator.render, frames, session.stems)
-            await ws.send(_encode_chunk(session.chunk_message(block)))
+            await ws.send(codec.encode(session.chunk_message(block)))
 
     async def _flush_outbox(self, ws: ServerConnection, session: MusicSession) -> None:
         while session.outbox:
             await ws.send(codec.encode(session.outbox.pop(0)))
-
-
-def _encode_chunk(message: LiveMusicServerMessage) -> str:
-    return json.dumps(message.to_wire(), separators=(",", ":"))
 
 
 # --------------------------------------------------------------------------- running it

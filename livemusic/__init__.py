@@ -11,29 +11,17 @@ is the whole story for most users::
             ...
 """
 
-from livemusic.errors import LiveMusicError
-from livemusic.music.session import AsyncLiveMusic, AsyncMusicSession
-from livemusic.types import (
-    AudioChunk,
-    LiveMusicGenerationConfig,
-    LiveMusicServerMessage,
-    MusicGenerationMode,
-    PlaybackControl,
-    Scale,
-    WeightedPrompt,
-)
+from livemusic._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "AsyncLiveMusic",
-    "AsyncMusicSession",
-    "AudioChunk",
-    "LiveMusicError",
-    "LiveMusicGenerationConfig",
-    "LiveMusicServerMessage",
-    "MusicGenerationMode",
-    "PlaybackControl",
-    "Scale",
-    "WeightedPrompt",
-]
+_EXPORTS = {
+    "AsyncLiveMusic": "livemusic.music.session",
+    "AsyncMusicSession": "livemusic.music.session",
+    "LiveMusicError": "livemusic.errors",
+    **{name: "livemusic.types" for name in (
+        "AudioChunk", "LiveMusicGenerationConfig", "LiveMusicServerMessage", "MusicGenerationMode",
+        "PlaybackControl", "Scale", "WeightedPrompt")},
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -25,6 +25,7 @@ from livemusic.audio.pcm import decode_pcm
 from livemusic.audio.recorder import Recorder
 from livemusic.audio.ring import RingBuffer
 from livemusic.errors import AudioDeviceError, InvalidInputError
+from livemusic.music.embedded import EmbeddedEngine
 from livemusic.music.schedule import Scheduler
 from livemusic.music.session import AsyncLiveMusic, AsyncMusicSession
 from livemusic.presets import Preset
@@ -60,8 +61,10 @@ class RenderOptions:
     url: str | None = None
 
 
-def _client(preset: Preset, backend: str | None, url: str | None, api_key: str | None = None) -> AsyncLiveMusic:
-    return AsyncLiveMusic(api_key=api_key, url=url or preset.url, backend=backend or preset.backend)
+def _client(preset: Preset, backend: str | None, url: str | None, api_key: str | None = None,
+            engine: EmbeddedEngine | None = None) -> AsyncLiveMusic:
+    return AsyncLiveMusic(api_key=api_key, url=url or preset.url, backend=backend or preset.backend,
+                          engine=engine)
 
 
 def _seconds(preset: Preset, value: str | None) -> float:
@@ -114,10 +117,21 @@ def _status_text(session: AsyncMusicSession, scheduler: Scheduler, ring: RingBuf
             f"{audio} | {prompts}")
 
 
-async def play_preset(preset: Preset, options: PlayOptions) -> None:
-    """Play ``preset`` through the sound card (and/or record it) following its timeline."""
-    duration = _seconds(preset, options.duration)
-    client = _client(preset, options.backend, options.url, options.api_key)
+async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedEngine | None = None) -> None:
+    """Play ``preset`` through the sound card (and/or record it) following its timeline.
+
+    ``engine`` is an embedded engine spawned early by the caller; it is used
+    when the preset plays on the embedded engine and stopped otherwise.
+    """
+    try:
+        duration = _seconds(preset, options.duration)
+        client = _client(preset, options.backend, options.url, options.api_key, engine)
+    except BaseException:
+        if engine is not None:
+            await engine.stop()
+        raise
+    if engine is not None and client.backend != "embedded":
+        await engine.stop()
     buffer_ms = options.buffer_ms or BUFFER_MS[client.backend]
     record = options.record or preset.record
     ring = RingBuffer.for_seconds(max(4 * buffer_ms / 1000, 2.0))

@@ -91,6 +91,7 @@ def devices() -> None:
 def play(preset: Path, duration: str | None, record: Path | None, device: str | None, buffer_ms: int | None,
          backend: str | None, url: str | None, api_key: str | None, no_audio: bool) -> None:
     """Play PRESET through the sound card, following its timeline."""
+    engine = _spawn_engine_early(backend, url, api_key)
     from livemusic.app import PlayOptions, play_preset
     from livemusic.presets import load_preset
 
@@ -100,7 +101,20 @@ def play(preset: Path, duration: str | None, record: Path | None, device: str | 
                               backend=backend, url=url, api_key=api_key, audio=not no_audio)
     except LiveMusicError as exc:
         _fail(exc)
-    _run(play_preset(loaded, options))
+    _run(play_preset(loaded, options, engine=engine))
+
+
+def _spawn_engine_early(backend: str | None, url: str | None, api_key: str | None):
+    """Start the embedded engine now when the flags point to it, so its start-up overlaps ours.
+
+    The preset may still choose another backend; then the engine is stopped unused.
+    """
+    from livemusic.live.endpoints import api_key_from_env
+    from livemusic.music.embedded import EmbeddedEngine
+
+    if url or backend == "gemini" or (backend is None and (api_key or api_key_from_env())):
+        return None
+    return EmbeddedEngine.spawn()
 
 
 @main.command()

@@ -5,18 +5,13 @@ server; the Live content API (BidiGenerateContent) can sit on the same core
 by supplying its own :class:`Dialect`.
 """
 
-from livemusic.live.connection import LiveConnection
-from livemusic.live.endpoints import Endpoint, api_key_from_env, embedded_endpoint, google_endpoint, url_endpoint
-from livemusic.live.state import ClientProtocol, Dialect, State
+from livemusic._lazy import lazy_exports
 
-__all__ = [
-    "ClientProtocol",
-    "Dialect",
-    "Endpoint",
-    "LiveConnection",
-    "State",
-    "api_key_from_env",
-    "embedded_endpoint",
-    "google_endpoint",
-    "url_endpoint",
-]
+_EXPORTS = {
+    "LiveConnection": "livemusic.live.connection",
+    **{name: "livemusic.live.endpoints" for name in (
+        "Endpoint", "api_key_from_env", "embedded_endpoint", "google_endpoint", "url_endpoint")},
+    **{name: "livemusic.live.state" for name in ("ClientProtocol", "Dialect", "State")},
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

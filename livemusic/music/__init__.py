@@ -1,5 +1,12 @@
 """The music layer: sessions (Google's API on any backend) and prompt timelines."""
 
-from livemusic.music.session import MUSIC, AsyncLiveMusic, AsyncMusicSession, EmbeddedEngine
+from livemusic._lazy import lazy_exports
 
-__all__ = ["MUSIC", "AsyncLiveMusic", "AsyncMusicSession", "EmbeddedEngine"]
+_EXPORTS = {
+    "MUSIC": "livemusic.music.session",
+    "AsyncLiveMusic": "livemusic.music.session",
+    "AsyncMusicSession": "livemusic.music.session",
+    "EmbeddedEngine": "livemusic.music.embedded",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -12,17 +12,16 @@ an ephemeral loopback port.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import sys
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from livemusic.audio.pcm import decode_pcm
-from livemusic.errors import InvalidInputError, ServerError
+from livemusic.errors import InvalidInputError
+from livemusic.music.embedded import EmbeddedEngine
 from livemusic.live import (
     Dialect,
     Endpoint,
@@ -49,49 +48,6 @@ log = logging.getLogger("livemusic.music")
 SERVICE = "BidiGenerateMusic"
 MUSIC = Dialect(service=SERVICE, client_message=LiveMusicClientMessage, server_message=LiveMusicServerMessage)
 BACKENDS = ("embedded", "gemini")
-ENGINE_START_TIMEOUT = 30.0
-
-
-class EmbeddedEngine:
-    """The embedded engine's server in a child process, on an ephemeral loopback port.
-
-    It runs in its own process so that synthesis never holds the GIL of the
-    process that plays audio. The child exits when its stdin closes, so it
-    never outlives its parent.
-    """
-
-    def __init__(self) -> None:
-        self.process: asyncio.subprocess.Process | None = None
-        self.port: int | None = None
-
-    async def start(self) -> int:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "livemusic.engine.server", "--port", "0",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        )
-        assert self.process.stdout is not None
-        try:
-            line = await asyncio.wait_for(self.process.stdout.readline(), ENGINE_START_TIMEOUT)
-        except TimeoutError:
-            await self.stop()
-            raise ServerError(1006, "the embedded engine did not start within 30 s") from None
-        if not line.startswith(b"LISTENING "):
-            await self.stop()
-            raise ServerError(1006, "the embedded engine failed to start (see the error above)")
-        self.port = int(line.split()[1])
-        return self.port
-
-    async def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None or process.returncode is not None:
-            return
-        assert process.stdin is not None
-        process.stdin.close()
-        try:
-            await asyncio.wait_for(process.wait(), 5)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
 
 
 class AsyncLiveMusic:
@@ -99,11 +55,12 @@ class AsyncLiveMusic:
 
     Backend choice: ``url=`` any BidiGenerateMusic server; else ``api_key=``
     or ``GOOGLE_API_KEY``/``GEMINI_API_KEY`` (or ``backend="gemini"``) Google's
-    hosted model; else the embedded engine.
+    hosted model; else the embedded engine. ``engine`` hands over an
+    :class:`EmbeddedEngine` spawned earlier (it is stopped with the session).
     """
 
     def __init__(self, *, api_key: str | None = None, url: str | None = None, backend: str | None = None,
-                 api_version: str = "v1beta") -> None:
+                 api_version: str = "v1beta", engine: EmbeddedEngine | None = None) -> None:
         if backend is not None and backend not in BACKENDS:
             raise InvalidInputError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         self._api_key = api_key or (None if backend == "embedded" else api_key_from_env())
@@ -115,6 +72,7 @@ class AsyncLiveMusic:
             self.backend = backend
         else:
             self.backend = "gemini" if self._api_key else "embedded"
+        self._engine = engine
         if self.backend == "gemini" and not self._api_key:
             raise InvalidInputError("backend 'gemini' needs an API key: set GEMINI_API_KEY or pass api_key=")
 
@@ -130,7 +88,8 @@ class AsyncLiveMusic:
         ``stems`` are livemusic extensions, sent only to a server that
         advertised them.
         """
-        engine = EmbeddedEngine() if self.backend == "embedded" else None
+        engine = (self._engine or EmbeddedEngine()) if self.backend == "embedded" else None
+        self._engine = None  # a handed-over engine serves one session
         try:
             if engine is not None:
                 endpoint = embedded_endpoint(await engine.start(), SERVICE, version=self.api_version)

@@ -135,16 +135,9 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
     buffer_ms = options.buffer_ms or BUFFER_MS[client.backend]
     record = options.record or preset.record
     ring = RingBuffer.for_seconds(max(4 * buffer_ms / 1000, 2.0))
-    player = None
-    if options.audio:
-        from livemusic.audio.player import Player
-
-        try:
-            player = Player(ring, device=options.device, target_latency_ms=buffer_ms)
-        except AudioDeviceError as exc:
-            if options.device is not None:  # the user asked for this device: a bad flag
-                raise InvalidInputError(f"--device {options.device}: {exc}") from None
-            print(f"livemusic: playing without sound: {exc}", file=sys.stderr, flush=True)
+    # Open the sound device while the engine finishes starting (both take a while).
+    player, _ = await asyncio.gather(asyncio.to_thread(_open_player, ring, options, buffer_ms),
+                                     engine.start() if engine is not None else asyncio.sleep(0))
     recorder = Recorder(record, max_seconds=duration) if record else None
     status = _Status()
     loop = asyncio.get_running_loop()
@@ -158,7 +151,7 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
             scheduler = _scheduler(preset, session, duration)
             if player is not None:
                 asyncio.create_task(_report_first_sound(player))
-            receiver = asyncio.create_task(_receive(session, ring, recorder, player, duration))
+            receiver = asyncio.create_task(_receive(session, ring, recorder, player, duration, buffer_ms / 1000))
             timeline = asyncio.create_task(scheduler.run())
             started = time.monotonic()
             try:
@@ -185,6 +178,21 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
             print(f"recorded {recorder.seconds_written:.1f} s to {record}", file=sys.stderr)
 
 
+def _open_player(ring: RingBuffer, options: PlayOptions, buffer_ms: int):
+    """The player, unstarted; ``None`` (after one line saying why) when there is no sound device."""
+    if not options.audio:
+        return None
+    from livemusic.audio.player import Player
+
+    try:
+        return Player(ring, device=options.device, target_latency_ms=buffer_ms, start=False)
+    except AudioDeviceError as exc:
+        if options.device is not None:  # the user asked for this device: a bad flag
+            raise InvalidInputError(f"--device {options.device}: {exc}") from None
+        print(f"livemusic: playing without sound: {exc}", file=sys.stderr, flush=True)
+        return None
+
+
 async def _report_first_sound(player) -> None:
     """Log the wall-clock time at which the device first got audio (benchmarks read it)."""
     while player.played_frames == 0:
@@ -193,7 +201,7 @@ async def _report_first_sound(player) -> None:
 
 
 async def _receive(session: AsyncMusicSession, ring: RingBuffer, recorder: Recorder | None, player,
-                   duration: float) -> None:
+                   duration: float, buffer_s: float) -> None:
     """Move audio from the session to the ring buffer and recorder until ``duration``, with backpressure."""
     received = 0
     limit = round(duration * SAMPLE_RATE)
@@ -206,8 +214,11 @@ async def _receive(session: AsyncMusicSession, ring: RingBuffer, recorder: Recor
             while ring.free_frames < len(block):
                 await asyncio.sleep(0.01)  # the device drains the ring; stop reading the socket meanwhile
             ring.write(block)
+            if ring.fill_seconds >= buffer_s:
+                player.start()  # no-op once started
         if received >= limit:
             if player is not None:
+                player.start()
                 await asyncio.to_thread(player.drain, duration)
             return
 

@@ -115,3 +115,10 @@ def test_serve_binds_loopback_by_default():
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_engine_start_up_does_not_import_scipy_signal():
+    """scipy.signal alone takes over a second to import: too slow for the first-sound budget."""
+    code = "import sys, livemusic.engine.server; print('scipy.signal' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

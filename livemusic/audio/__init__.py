@@ -6,35 +6,18 @@
                                   \\-> Recorder (writer thread) -> WAV / RF64
 
 :class:`Player` needs the optional PyAudio dependency (``pip install
-'livemusic[audio]'``); it is imported only when a player is opened, so the
-rest works without it.
+'livemusic[audio]'``). Names are imported on first use, so that neither
+PyAudio nor soundfile loads before it is needed.
 """
 
-from livemusic.audio.pcm import CHANNELS, SAMPLE_RATE, decode_pcm, encode_pcm, parse_mime
-from livemusic.audio.player import (
-    DeviceInfo,
-    PlaybackFeed,
-    Player,
-    PlayerState,
-    list_output_devices,
-    select_device,
-)
-from livemusic.audio.recorder import WAV_MAX_DATA_BYTES, Recorder
-from livemusic.audio.ring import RingBuffer
+from livemusic._lazy import lazy_exports
 
-__all__ = [
-    "CHANNELS",
-    "SAMPLE_RATE",
-    "WAV_MAX_DATA_BYTES",
-    "DeviceInfo",
-    "PlaybackFeed",
-    "Player",
-    "PlayerState",
-    "Recorder",
-    "RingBuffer",
-    "decode_pcm",
-    "encode_pcm",
-    "list_output_devices",
-    "parse_mime",
-    "select_device",
-]
+_EXPORTS = {
+    **{name: "livemusic.audio.pcm" for name in ("CHANNELS", "SAMPLE_RATE", "decode_pcm", "encode_pcm", "parse_mime")},
+    **{name: "livemusic.audio.player" for name in (
+        "DeviceInfo", "PlaybackFeed", "Player", "PlayerState", "list_output_devices", "select_device")},
+    **{name: "livemusic.audio.recorder" for name in ("WAV_MAX_DATA_BYTES", "Recorder")},
+    "RingBuffer": "livemusic.audio.ring",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -294,14 +294,15 @@ class Player:
     ``target_latency_ms`` of audio (the headroom against network and
     scheduling jitter); gain changes ramp over ``ramp_ms``. Raises
     :class:`AudioDeviceError` (one line, with the fix) when PyAudio is
-    missing, the device does not exist, or it cannot be opened.
+    missing, the device does not exist, or it cannot be opened. With
+    ``start=False`` the device stream waits for :meth:`start`.
 
     Use as a context manager, or call :meth:`close`.
     """
 
     def __init__(self, ring: RingBuffer, *, device: int | str | None = None,
                  frames_per_buffer: int = 1024, target_latency_ms: float = 150.0,
-                 ramp_ms: float = 100.0) -> None:
+                 ramp_ms: float = 100.0, start: bool = True) -> None:
         pyaudio = _import_pyaudio()
         self._ring = ring
         rate = ring.sample_rate
@@ -328,7 +329,8 @@ class Player:
                     format=pyaudio.paInt16, channels=ring.channels, rate=rate, output=True,
                     output_device_index=self.device.index, frames_per_buffer=frames_per_buffer,
                     stream_callback=self._callback, start=False)
-                self._stream.start_stream()
+                if start:
+                    self._stream.start_stream()
         except AudioDeviceError:
             self._pa.terminate()
             raise
@@ -352,6 +354,17 @@ class Player:
             return bytes(frame_count * 2 * self._ring.channels), self._continue
 
     # ------------------------------------------------------------------ control
+
+    def start(self) -> None:
+        """Start the device stream (when the constructor was told ``start=False``).
+
+        Starting once the ring holds audio, rather than at open, keeps the
+        device from queueing a buffer of silence ahead of the first sound.
+        """
+        with self._lock:
+            if self._state is not PlayerState.CLOSED and self._stream.is_stopped():
+                with _quiet_native_stderr():
+                    self._stream.start_stream()
 
     @property
     def state(self) -> PlayerState:

@@ -35,7 +35,7 @@ from livemusic.types import SAMPLE_RATE
 log = logging.getLogger("livemusic.app")
 
 #: Playback buffer targets: the embedded engine answers fast; the hosted model needs ~2 s.
-BUFFER_MS = {"embedded": 300, "gemini": 2000, "url": 500}
+BUFFER_MS = {"embedded": 200, "gemini": 2000, "url": 500}
 STEMS = ("drums", "bass", "harmony", "lead")
 
 

@@ -76,8 +76,8 @@ class Playback(enum.Enum):
 class Pacing:
     """How far generation may run ahead of real time."""
 
-    chunk_ms: int = 250
-    lead_s: float = 0.5
+    chunk_ms: int = 100
+    lead_s: float = 0.2
     realtime: bool = True
 
     @property

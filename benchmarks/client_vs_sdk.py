@@ -8,7 +8,7 @@ system of the client process, measured from just before connect) per second
 of audio received, and the time from connect to the first audio chunk.
 
 The server paces "asap" (no real-time lead) so the clients are measured at
-full speed; every chunk is the default 250 ms.
+full speed; chunks have the server's default length.
 
     python benchmarks/client_vs_sdk.py [--seconds 60] [--runs 3]
 """
@@ -131,8 +131,10 @@ def main() -> None:
             server.terminate()
             server.wait()
 
+    from livemusic.engine.server import Pacing
+
     print(f"client CPU per second of audio received ({args.seconds:.0f} s x {args.runs} runs, "
-          "48 kHz stereo, 250 ms chunks, TLS on loopback)")
+          f"48 kHz stereo, {Pacing().chunk_ms} ms chunks, TLS on loopback)")
     per_audio = {}
     for role, runs in results.items():
         per_audio[role] = statistics.median(r["cpu"] / r["audio"] for r in runs)

@@ -85,16 +85,13 @@ class Pacing:
         return SAMPLE_RATE * self.chunk_ms // 1000
 
 
-@dataclass
+@dataclass(order=True)
 class _Pending:
-    """A validated client message waiting for its stream position."""
+    """A validated client message waiting for its stream position (untimed ones: -1)."""
 
     at: int
     seq: int
     message: LiveMusicClientMessage = field(compare=False)
-
-    def __lt__(self, other: _Pending) -> bool:
-        return (self.at, self.seq) < (other.at, other.seq)
 
 
 class MusicSession:

@@ -470,7 +470,6 @@ class Composer:
     def _step(self, bar: _Bar, s: int, onset: int, style: Style, ctl: Controls, out: list[Event]) -> None:
         d = self._d
         sec = bar.step_len / self.sr
-        temp = d.temp
         chord = self._chord_at(bar, s)
 
         # ---- drums
@@ -562,7 +561,7 @@ class Composer:
     def _harmony(self, bar, s, onset, d, ctl, out, sec, chord) -> None:
         w = d.harm_w
         level = d.harm
-        dens, temp = ctl.density, d.temp
+        dens = ctl.density
         chord_start = s == 0 or (len(bar.chords) == 2 and s == 8)
         chord_steps = (8 if len(bar.chords) == 2 else 16) if self.phrase.per_bar else 32
         p = max(d.harm_p_sharp[s], d.harm_start_p) if chord_start else d.harm_p_sharp[s]

@@ -16,6 +16,8 @@ returned: a prompt or config change shows within 200 ms of stream time.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import secrets
 import threading
@@ -101,6 +103,10 @@ class Generator:
         self._stems_active = False
         self._reset_pending = False
         self._started = False
+        #: Changes to apply at an exact stream frame: (frame, order, prompts, config, reset).
+        self._scheduled: list[tuple[int, int, list[WeightedPrompt] | None, LiveMusicGenerationConfig | None, bool]] = []
+        self._order = itertools.count()
+        self._ctl: Controls | None = None  # the controls in effect at the end of the last block
 
     # ----------------------------------------------------------------- controls
 
@@ -148,10 +154,26 @@ class Generator:
         """
         self._reset_pending = True
 
+    def schedule(self, frame: int, *, prompts: list[WeightedPrompt] | None = None,
+                 config: LiveMusicGenerationConfig | None = None, reset: bool = False) -> None:
+        """Apply a change exactly at stream ``frame`` (frames counted from the first render).
+
+        Sample-exact when it arrives before that frame is synthesized (the
+        server hands timed messages over ahead); otherwise it applies at the
+        next internal block, like the immediate setters.
+        """
+        bisect.insort(self._scheduled, (frame, next(self._order), prompts, config, reset), key=lambda e: e[:2])
+
     # ----------------------------------------------------------------- rendering
 
     def render(self, frames: int, stems: bool = False) -> Block:
-        """The next ``frames`` frames of the stream (any size, seamless across calls)."""
+        """The next ``frames`` frames of the stream (any size, seamless across calls).
+
+        With ``stems``, the drums, bass, harmony and lead parts come too, with the
+        mix's gain staging (they sum to the mix before its limiter). Stems are made
+        from the first call that asks for them on; audio generated before (at most one
+        internal block ahead) has silent stems.
+        """
         if frames < 0:
             raise ValueError("frames must be >= 0")
         if stems:
@@ -208,14 +230,7 @@ class Generator:
         start = self._frame
         if self._reset_pending:
             self._reset_pending = False
-            self._style = self._target
-            self._composer.reset(start)
-            fade = min(int(0.03 * sr), n)
-            pos = self._ring_pos
-            self._ring[:, :, pos:pos + fade] *= np.linspace(1.0, 0.0, fade, dtype=F32)
-            self._ring[:, :, pos + fade:pos + n] = 0.0
-            tail = np.r_[0:pos, pos + n:self._ring.shape[2]]
-            self._ring[:, :, tail] = 0.0
+            self._restart(start, 0)
         elif self._started:
             bpm = self._composer.bpm or self._style["bpm"]
             beats = n / sr * bpm / 60.0
@@ -225,17 +240,72 @@ class Generator:
                 if self._style.distance(self._target) < 1e-4:
                     self._style = self._target
         self._started = True
-        style = self._style
         ctl = self._controls()
-        for ev in self._composer.events(start, start + n, style, ctl):
-            self._play(ev, style, ctl, start)
+        if self._ctl is not None:
+            self._silence_muted(self._ctl, ctl, 0)
+        segment = start
+        while self._scheduled and self._scheduled[0][0] < start + n:
+            frame, _, prompts, config, reset = self._scheduled.pop(0)
+            frame = max(frame, segment)
+            self._compose(segment, frame, self._style, ctl, start)
+            if prompts is not None:
+                self.set_prompts(prompts)
+            if config is not None:
+                self.set_config(config)
+            if reset:
+                self._restart(start, frame - start)
+            new_ctl = self._controls()
+            self._silence_muted(ctl, new_ctl, frame - start)
+            ctl, segment = new_ctl, frame
+        self._compose(segment, start + n, self._style, ctl, start)
+        self._ctl = ctl
 
         pos = self._ring_pos
         dry = self._ring[:, :, pos:pos + n]   # (stem, ch, n), a view: effects work in place
-        self._effects(dry, style, ctl, start)
+        self._effects(dry, self._style, ctl, start)
         dry[...] = 0.0
         self._ring_pos = (pos + n) % self._ring.shape[2]
         self._frame += n
+
+    def _compose(self, begin: int, end: int, style: Style, ctl: Controls, block_start: int) -> None:
+        """Play every event with its onset in ``[begin, end)`` into the ring."""
+        chord: list[Event] = []
+        for ev in self._composer.events(begin, end, style, ctl):
+            # Notes of one chord (same onset, length and velocity) are rendered together.
+            if chord and (ev.kind != "harm" or (ev.frame, ev.dur, ev.vel) != (chord[0].frame, chord[0].dur, chord[0].vel)):
+                self._play_chord(chord, style, ctl, block_start)
+                chord = []
+            if ev.kind == "harm":
+                chord.append(ev)
+            else:
+                self._play(ev, style, ctl, block_start)
+        if chord:
+            self._play_chord(chord, style, ctl, block_start)
+
+    def _restart(self, block_start: int, offset: int) -> None:
+        """RESET_CONTEXT at ``offset`` into the current block: new phrase, target style, notes cut."""
+        self._style = self._target
+        self._composer.reset(block_start + offset)
+        self._cut(range(len(STEM_NAMES)), offset)
+
+    def _silence_muted(self, before: Controls, after: Controls, offset: int) -> None:
+        """Cut the ringing notes of parts that a config change just muted."""
+        turned_off = [i for i, (was, now) in enumerate(zip(
+            (before.drums, before.bass, before.harmony, before.lead),
+            (after.drums, after.bass, after.harmony, after.lead))) if was and not now]
+        if turned_off:
+            self._cut(turned_off, offset)
+
+    def _cut(self, stems, offset: int) -> None:
+        """Fade ``stems`` out over 10 ms from ``offset`` into the current block and drop their tails."""
+        fade = int(0.01 * self.sample_rate)
+        ring = self._ring
+        begin = self._ring_pos + offset
+        stems = list(stems)
+        ring[stems, :, begin:begin + fade] *= np.linspace(1.0, 0.0, min(fade, ring.shape[2] - begin), dtype=F32)
+        keep = np.zeros(ring.shape[2], bool)
+        keep[self._ring_pos:begin + fade] = True
+        ring[np.ix_(stems, [0, 1], np.flatnonzero(~keep))] = 0.0
 
     def _play(self, ev: Event, style: Style, ctl: Controls, block_start: int) -> None:
         sr = self.sample_rate
@@ -291,22 +361,67 @@ class Generator:
         gr = gain * math.sin((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
         self._mix_in(ev.stem, ev.frame - block_start, wave, gl, gr)
 
-    def _mix_in(self, stem: int, offset: int, wave: np.ndarray, gl: float, gr: float) -> None:
+    def _play_chord(self, notes: list[Event], style: Style, ctl: Controls, block_start: int) -> None:
+        """A chord as one cached stereo sound (its notes panned across the field)."""
+        if len(notes) == 1:
+            self._play(notes[0], style, ctl, block_start)
+            return
+        sr = self.sample_rate
+        fx = self._fx(style)
+        first = notes[0]
+        vq = 0.5 if first.vel < 0.3 else 1.0
+        bq = round(ctl.brightness * (1.0 - 0.5 * fx.lofi) * 8)
+        held = next((c for c in _LENGTH_CLASSES if c >= first.dur), _LENGTH_CLASSES[-1])
+        n_on = int(first.dur * sr)
+        sounds = fx.sounds["harm"]
+        key = ("chord", tuple(k for _, k, _ in sounds), tuple(w for _, _, w in sounds),
+               tuple((e.midi, round(e.pan, 2)) for e in notes), n_on, held, vq, bq, sr)
+
+        def make() -> np.ndarray:
+            parts = []
+            for e in notes:
+                pan = max(-1.0, min(1.0, e.pan))
+                gl = math.cos((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
+                gr = math.sin((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
+                for tb, tkey, weight in sounds:
+                    base = _cached(("tone", tkey, e.midi, held, vq, bq, 0, sr),
+                                   lambda: render_tone(tb, e.midi, held, vq, bq / 8, sr, 0))
+                    curve = _release_curve(max(tb.release, 0.01), sr)
+                    on = min(n_on, len(base))
+                    rel = min(len(curve), len(base) - on)
+                    mono = np.concatenate([base[:on], base[on:on + rel] * curve[:rel]]) * F32(weight / vq)
+                    parts.append((mono, gl, gr))
+            out = np.zeros((2, max(len(m) for m, _, _ in parts)), F32)
+            for mono, gl, gr in parts:
+                out[0, :len(mono)] += F32(gl) * mono
+                out[1, :len(mono)] += F32(gr) * mono
+            return out
+
+        wave = _cached(key, make)
+        offset = first.frame - block_start
+        self._mix_in(STEM_HARM, offset, wave[0], first.vel, 0.0, right=wave[1])
+
+    def _mix_in(self, stem: int, offset: int, wave: np.ndarray, gl: float, gr: float,
+                right: np.ndarray | None = None) -> None:
+        """Add a mono sound panned by ``gl``/``gr`` (or a stereo one: ``wave``, ``right``, gain ``gl``)."""
         cap = self._ring.shape[2]
+        if right is not None:
+            gr = gl
+        else:
+            right = wave
         length = min(len(wave), cap - self.block - max(offset, 0))
         if offset < 0:  # cannot happen with in-order events; stay safe
-            wave = wave[-offset:]
+            wave, right = wave[-offset:], right[-offset:]
             offset = 0
-        wave = wave[:length]
         a = (self._ring_pos + offset) % cap
         first = min(length, cap - a)
         ring = self._ring[stem]
         ring[0, a:a + first] += F32(gl) * wave[:first]
-        ring[1, a:a + first] += F32(gr) * wave[:first]
+        ring[1, a:a + first] += F32(gr) * right[:first]
         if first < length:
             rest = length - first
-            ring[0, :rest] += F32(gl) * wave[first:]
-            ring[1, :rest] += F32(gr) * wave[first:]
+            ring[0, :rest] += F32(gl) * wave[first:length]
+            ring[1, :rest] += F32(gr) * right[first:length]
 
     def _effects(self, dry: np.ndarray, style: Style, ctl: Controls, start: int) -> None:
         """Stem colour, echoes, reverb, master bus; queues the finished int16 block."""
@@ -318,9 +433,11 @@ class Generator:
             t = (start + np.arange(n, dtype=np.float64)) / sr
             if fx.wobble > 0.1:  # tempo-synced tremolo on the bass
                 lfo = 0.5 + 0.5 * np.cos(2 * math.pi * t * (bpm / 60.0) * 2.0)
-                dry[STEM_BASS] *= (1.0 - fx.wobble * 0.8 * lfo).astype(F32)
+                depth = 0.8 * (fx.wobble - 0.1) / 0.9  # starts from 0 at the threshold: no click
+                dry[STEM_BASS] *= (1.0 - depth * lfo).astype(F32)
             if fx.phaser > 0.1:  # slow swirl across the stereo field on the harmony
-                ph = (fx.phaser * 0.7 * np.sin(2 * math.pi * t * (bpm / 60.0) / 8.0)).astype(F32)
+                depth = 0.7 * (fx.phaser - 0.1) / 0.9
+                ph = (depth * np.sin(2 * math.pi * t * (bpm / 60.0) / 8.0)).astype(F32)
                 dry[STEM_HARM, 0] *= 1.0 - ph
                 dry[STEM_HARM, 1] *= 1.0 + ph
         if fx.vinyl > 0.1:
@@ -330,27 +447,32 @@ class Generator:
             for k, stem in enumerate((STEM_LEAD, STEM_HARM)):
                 send = (dry[stem, 0] + dry[stem, 1]) * F32(fx.delay * (0.35 if stem == STEM_LEAD else 0.18))
                 dry[stem] += self._delays[k].process(send, int(0.75 * beat), fb) * F32(0.6)
-        mono = dry[:, 0] + dry[:, 1]  # (stem, n)
         send_gain = np.array([0.03 + 0.1 * fx.reverb, 0.0, 0.08 + 0.38 * fx.reverb, 0.05 + 0.3 * fx.reverb], F32)
-        stem_sends = mono * send_gain[:, None]
-        mix = dry.sum(axis=0)
+        mix = dry[0] + dry[1]
+        mix += dry[2]
+        mix += dry[3]
+        sends = np.tensordot(send_gain, dry, axes=(0, 0))  # (ch, n): weighted sum of the stems
+        mix_send = sends[0] + sends[1]
         if self._stems_active:
-            self._reverb.push(stem_sends.sum(axis=0), stem_sends[[STEM_DRUMS, STEM_HARM, STEM_LEAD]])
+            stem_sends = (dry[[STEM_DRUMS, STEM_HARM, STEM_LEAD], 0] + dry[[STEM_DRUMS, STEM_HARM, STEM_LEAD], 1])
+            stem_sends *= send_gain[[STEM_DRUMS, STEM_HARM, STEM_LEAD], None]
+            self._reverb.push(mix_send, stem_sends)
         else:
-            self._reverb.push(stem_sends.sum(axis=0))
+            self._reverb.push(mix_send)
         mix += self._reverb.wet(None) * F32(0.7)
         gain = self._master.gain_curve(mix)
         out, lim = self._master.limit(mix * gain)
-        mix16 = _to_int16(out.T)
+        mix16 = _to_int16(out)
         stems16 = None
         sub = self._master.sub
         if self._stems_active:
+            wet = self._reverb.wet_stems() * F32(0.7)
             for i, stem in enumerate((STEM_DRUMS, STEM_HARM, STEM_LEAD)):
-                dry[stem] += self._reverb.wet(i) * F32(0.7)
+                dry[stem] += wet[i]
             gained = dry * gain
             delayed = np.concatenate([self._stem_pending, gained[:, :, :-sub]], axis=2)
             self._stem_pending = gained[:, :, -sub:].copy()
-            stems16 = _to_int16((delayed * lim).transpose(0, 2, 1))
+            stems16 = _to_int16(delayed * lim)
         else:
             self._stem_pending = dry[:, :, -sub:] * gain[-sub:]
         self._queue.append((mix16, stems16))
@@ -412,6 +534,12 @@ def _nearest_midi(hz: float, pc: int) -> int:
     return min((base + d for d in range(-6, 7) if (base + d) % 12 == pc), key=lambda x: abs(x - m))
 
 
+def clear_sound_cache() -> None:
+    """Forget every cached sound (for cold-start measurements)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
 def _cached(key: tuple, make) -> np.ndarray:
     with _CACHE_LOCK:
         hit = _CACHE._items.get(key)
@@ -424,4 +552,10 @@ def _cached(key: tuple, make) -> np.ndarray:
 
 
 def _to_int16(x: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(x * 32767.0), -32768, 32767).astype(np.int16)
+    """Float ``(..., channels, frames)`` to C-contiguous int16 ``(..., frames, channels)``."""
+    y = x * F32(32767.0)
+    np.rint(y, out=y)
+    np.clip(y, -32768, 32767, out=y)
+    out = np.empty(y.shape[:-2] + (y.shape[-1], y.shape[-2]), np.int16)
+    out[...] = y.swapaxes(-1, -2)
+    return out

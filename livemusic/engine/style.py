@@ -1,21 +1,25 @@
 """Styles: what a set of weighted text prompts asks for, as numbers.
 
-A :class:`Style` is a vector of named numbers (tempo, groove weights, drum kit,
-bass/harmony/lead patterns and timbres, effects). Every vocabulary term (an
-instrument, a genre or a mood from Google's Lyria prompt guide, plus synonyms)
-sets some of those numbers. A prompt is the average of the terms it contains;
-a weighted set of prompts is the weighted average of their styles, so mixing
-and cross-fading prompts is plain linear interpolation. Words the vocabulary
-does not know resolve to the nearest known terms by character similarity.
+A :class:`Style` is a vector of named numbers: tempo, groove weights, drum kit,
+bass/harmony/lead pattern weights, a weight per instrument sound for each part,
+effects. Every vocabulary term (an instrument, a genre or a mood from Google's
+Lyria prompt guide, plus synonyms and spellings) sets some of those numbers; a
+genre is a whole style. A prompt is the average of the terms it names, and a
+weighted set of prompts is, field by field, the weighted average over the
+prompts that set that field ("flute" next to "bossa nova" brings a flute, not a
+default drum groove). Mixing and cross-fading prompts is therefore linear
+interpolation; instrument sounds are blended as sounds (each rendered as
+designed), not as hybrids of their parameters. Words the vocabulary does not
+know resolve to the nearest known terms by character similarity.
 
-To add a style, add an entry to ``GENRES``, ``INSTRUMENTS`` or ``MOODS``; to
-add an instrument sound, add a timbre to ``TIMBRES``.
+To add a style, add an entry to ``GENRES``, ``INSTRUMENTS`` or ``MOODS`` (and
+spellings to ``ALIASES``); to add an instrument sound, add a timbre to
+``TIMBRES``; grooves and patterns live in :mod:`composer`.
 """
 
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,7 +27,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from livemusic.engine.synth import TIMBRE_FIELDS, Kit, Timbre
+from livemusic.engine.synth import Kit, Timbre
 from livemusic.types import LiveMusicFilteredPrompt, WeightedPrompt
 
 MAX_PROMPT_CHARS = 200
@@ -255,6 +259,9 @@ GENRES: dict[str, dict[str, float]] = {
                     harm_pat={"comp": 1}, prog={"jazz": 1}, bass="upright", harm="piano", lead="trumpet", lead_level=0.55, ext=1.0, perc=0.8),
     "jazz": S(bpm=140, energy=0.45, swing=0.6, groove={"shuffle": 1}, kit="acoustic", bass_pat={"walk": 1}, harm_pat={"comp": 1},
               prog={"jazz": 1}, bass="upright", harm="piano", lead="sax", lead_level=0.55, ext=1.0, hats=0.5),
+    "jazz trio": S(bpm=132, energy=0.4, swing=0.6, groove={"shuffle": 1}, kit="acoustic", bass_pat={"walk": 1},
+                   harm_pat={"comp": 1}, prog={"jazz": 1}, bass="upright", harm="piano", lead="piano", lead_level=0.55,
+                   ext=1.0, hats=0.5, drums=0.6, kit_hat_tone=0.25, kit_snare_noise=0.95),
     "acid jazz": S(bpm=110, energy=0.6, swing=0.3, groove={"backbeat": 0.6, "shuffle": 0.4}, kit="breaks", bass_pat={"funk": 0.6, "walk": 0.4},
                    harm_pat={"comp": 1}, prog={"jazz": 1}, bass="electric_bass", harm="organ", lead="sax", lead_level=0.55, ext=0.9),
     "jazz fusion": S(bpm=118, energy=0.65, swing=0.15, groove={"backbeat": 0.5, "break": 0.5}, kit="acoustic", bass_pat={"funk": 1},
@@ -399,8 +406,14 @@ INSTRUMENTS: dict[str, dict[str, float]] = {
     "tabla": S(kit="hand", perc=1.0, kit_perc_hz=400.0),
     "maracas": S(perc=0.6, hats=0.9),
     "drumline": S(kit="acoustic", groove={"march": 1}, drums=1.0, density=0.8),
+    "brushed drums": S(kit="acoustic", kit_hat_tone=0.2, kit_snare_noise=0.95, kit_snare_decay=0.25, drums=0.6),
+    "timpani": S(kit="acoustic", kit_kick_decay=0.7, kit_kick_click=0.1, groove={"march": 1}),
     "funk drums": S(kit="acoustic", groove={"backbeat": 1}, drums=1.0, density=0.7),
     "boomy bass": S(bass="808", bass_level=1.0),
+    "slap bass": S(bass="electric_bass", bass_pat={"funk": 1}, bass_level=1.0),
+    "reese bass": S(bass="wobble", bass_pat={"sub": 1}, bass_level=1.0),
+    "wah guitar": S(harm="guitar", harm_pat={"comp": 1}, phaser=0.4),
+    "french horns": S(harm="brass", lead="brass"),
     "precision bass": S(bass="electric_bass", bass_level=0.95),
     "bass guitar": S(bass="electric_bass"),
     "synth bass": S(bass="synth_bass"),
@@ -494,6 +507,8 @@ MOODS: dict[str, dict[str, float]] = {
     "unsettling": S(prog={"modal": 1}, drone=0.6, glitch=0.3),
     "upbeat": S(energy=0.8, bpm=128, prog={"pop": 1}, brightness=0.65),
     "virtuoso": S(lead_level=0.8, lead_density=1.0),
+    "swing": S(swing=0.6, groove={"shuffle": 1}),
+    "vinyl crackle": S(vinyl=0.9, lofi=0.5),
     "weird noises": S(glitch=0.7, lead="buchla"),
     "dark": S(brightness=0.2, prog={"minor": 1}),
     "happy": S(prog={"pop": 1}, brightness=0.65, energy=0.65),
@@ -544,7 +559,7 @@ ALIASES: dict[str, str] = {
     "rnb": "r&b", "r and b": "r&b", "rhythm and blues": "r&b", "gfunk": "g-funk", "g funk": "g-funk",
     "reggaetón": "reggaeton", "dembow": "reggaeton", "afro beat": "afrobeat", "afrobeats": "afrobeat", "afro": "afrobeat",
     "bossanova": "bossa nova", "bossa": "bossa nova", "samba": "bossa nova", "latin": "latin jazz", "mambo": "salsa",
-    "swing": "electro swing", "bebop": "jazz", "big band": "jazz", "smooth jazz": "jazz fusion", "fusion": "jazz fusion",
+    "swung": "swing", "swing feel": "swing", "bebop": "jazz", "big band": "jazz", "smooth jazz": "jazz fusion", "fusion": "jazz fusion",
     "blues": "blues rock", "country": "alternative country", "americana": "alternative country", "folk": "indie folk",
     "celtic": "celtic folk", "irish": "irish folk", "punk": "garage rock", "indie rock": "garage rock", "grunge": "garage rock",
     "heavy metal": "metal", "psychedelic rock": "60s psychedelic rock", "psych rock": "60s psychedelic rock",
@@ -599,7 +614,7 @@ _TERM_WEIGHT = {**{k: 1.0 for k in GENRES}, **{k: 1.6 for k in INSTRUMENTS}, **{
 _STOPWORDS = frozenset(
     "a an the and with of in on some lots lot little bit very really more less plus feat featuring style styled "
     "music song track tune beat beats vibe vibes type like kind sound sounds sounding ish by for to from at into "
-    "&amp; n y or but".split()
+    "&amp; n y or but trio quartet quintet band ensemble section player players".split()
 )
 
 
@@ -680,6 +695,16 @@ class Style:
 DEFAULT_STYLE = Style(DEFAULT_VECTOR)
 
 
+def _genre_vector(overrides: dict[str, float]) -> np.ndarray:
+    vec = DEFAULT_VECTOR.copy()
+    for field, value in overrides.items():
+        vec[INDEX[field]] = value
+    return vec
+
+
+_GENRE_VECTORS = {name: _genre_vector(values) for name, values in GENRES.items()}
+
+
 # --------------------------------------------------------------------------- prompt resolution
 
 
@@ -702,7 +727,6 @@ for _alias, _term in ALIASES.items():
         raise ValueError(f"alias {_alias!r} points at unknown term {_term!r}")
     _LOOKUP.setdefault(_key(_alias), _term)
 _MAX_WORDS = max(len(k.split()) for k in _LOOKUP)
-_SINGLE_WORDS = sorted({w for k in _LOOKUP for w in k.split() if len(w) > 2})
 
 
 @lru_cache(maxsize=4096)
@@ -737,8 +761,11 @@ def terms_of(text: str) -> list[tuple[str, float]]:
             if words[i] not in _STOPWORDS and not words[i].isdigit():
                 unknown.append(words[i])
             i += 1
+    exact = bool(found)
     for word in unknown:
         for term, sim in _nearest(word):
+            if exact and sim < 0.6:
+                continue  # a stray word next to known terms: ignore rather than guess
             found.append((term, 0.6 * sim * sim))
     if not found:
         for term, sim in _nearest(" ".join(words) or text.lower()):
@@ -748,15 +775,20 @@ def terms_of(text: str) -> list[tuple[str, float]]:
 
 def prompt_style(text: str) -> Style:
     """The style one prompt asks for: each field is the average of the terms that set it."""
-    return _prompt_style_cached(_normalize(text))
+    return Style(_prompt_fields(_normalize(text))[0])
 
 
 @lru_cache(maxsize=1024)
-def _prompt_style_cached(text: str) -> Style:
+def _prompt_fields(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The prompt's style vector and how strongly it sets each field (0 = left at default)."""
     total = np.zeros(len(FIELDS))
     weight = np.zeros(len(FIELDS))
     for term, w in terms_of(text):
         w = w * _TERM_WEIGHT[term]
+        if term in GENRES:  # a genre is a whole style: what it leaves out is the default
+            total += w * _GENRE_VECTORS[term]
+            weight += w
+            continue
         for field, value in VOCABULARY[term].items():
             i = INDEX[field]
             total[i] += w * value
@@ -764,8 +796,10 @@ def _prompt_style_cached(text: str) -> Style:
     vec = DEFAULT_VECTOR.copy()
     set_ = weight > 0
     vec[set_] = total[set_] / weight[set_]
+    strength = np.minimum(weight, 1.0)
     vec.setflags(write=False)
-    return Style(vec)
+    strength.setflags(write=False)
+    return vec, strength
 
 
 def filter_reason(prompt: Any) -> str | None:
@@ -785,27 +819,39 @@ def filter_reason(prompt: Any) -> str | None:
     return None
 
 
-def mix_prompts(prompts: list[WeightedPrompt]) -> tuple[Style | None, list[LiveMusicFilteredPrompt]]:
-    """The weighted mix of the usable prompts' styles (``None`` if none), and the filtered ones.
-
-    Weights are normalized by the sum of their magnitudes; a negative weight moves the
-    mix away from that prompt's style.
-    """
-    filtered: list[LiveMusicFilteredPrompt] = []
-    used: list[tuple[Style, float]] = []
+def filtered_prompts(prompts: list[WeightedPrompt]) -> list[LiveMusicFilteredPrompt]:
+    """The prompts the engine ignores (empty, too long, not text), each with its reason."""
+    filtered = []
     for prompt in prompts:
         reason = filter_reason(prompt)
         if reason is not None:
             text = getattr(prompt, "text", None)
-            filtered.append(LiveMusicFilteredPrompt(text=text if isinstance(text, str) else repr(text), filtered_reason=reason))
-            continue
-        used.append((prompt_style(prompt.text), float(prompt.weight)))
+            filtered.append(LiveMusicFilteredPrompt(text=text if isinstance(text, str) else repr(text),
+                                                    filtered_reason=reason))
+    return filtered
+
+
+def mix_prompts(prompts: list[WeightedPrompt]) -> tuple[Style | None, list[LiveMusicFilteredPrompt]]:
+    """The weighted mix of the usable prompts' styles (``None`` if none), and the filtered ones.
+
+    Per field, weights are normalized by the sum of the magnitudes of the prompts that
+    set it (weights are relative); a negative weight moves the mix away from that
+    prompt's style.
+    """
+    filtered = filtered_prompts(prompts)
+    used: list[tuple[np.ndarray, np.ndarray, float]] = []
+    for prompt in prompts:
+        if filter_reason(prompt) is None:
+            vec, strength = _prompt_fields(_normalize(prompt.text))
+            used.append((vec, strength, float(prompt.weight)))
     if not used:
         return None, filtered
-    norm = sum(abs(w) for _, w in used)
+    # Per field, a weighted average over the prompts that set it: "flute" next to
+    # "bossa nova" brings its flute, not a default drum groove.
+    norm = sum(abs(w) * strength for _, strength, w in used)
     vec = DEFAULT_VECTOR.copy()
-    for style, w in used:
-        vec += (w / norm) * (style.vector - DEFAULT_VECTOR)
+    for v, strength, w in used:
+        vec += np.divide(w * strength, norm, out=np.zeros_like(norm), where=norm > 0) * (v - DEFAULT_VECTOR)
     _clip(vec)
     vec.setflags(write=False)
     return Style(vec), filtered
@@ -828,5 +874,5 @@ def _clip(vec: np.ndarray) -> None:
 
 
 def vocabulary_size() -> int:
-    """How many distinct terms and spellings the engine understands."""
-    return len(_LOOKUP)
+    """How many distinct terms (instruments, genres, moods) the engine knows, synonyms aside."""
+    return len(VOCABULARY)

@@ -1,0 +1,148 @@
+"""The Generator's contract with the server: shapes, seamless chunks, seeds, prompts, reset."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from livemusic.engine import Generator
+from livemusic.types import LiveMusicGenerationConfig, WeightedPrompt
+
+from .analysis import rms_db, tempo
+from .renders import SR, generator, render_in_chunks
+
+
+def test_render_returns_c_contiguous_int16_stereo_of_the_requested_length():
+    g = generator("deep house")
+    for frames in (12_000, 1, 4_799, 0):
+        block = g.render(frames)
+        assert block.mix.dtype == np.int16
+        assert block.mix.shape == (frames, 2)
+        assert block.mix.flags.c_contiguous
+        assert block.stems is None
+
+
+def test_stems_hold_drums_bass_harmony_and_lead_shaped_like_the_mix():
+    block = generator("deep house").render(24_000, stems=True)
+    assert set(block.stems) == {"drums", "bass", "harmony", "lead"}
+    for pcm in block.stems.values():
+        assert pcm.dtype == np.int16 and pcm.shape == block.mix.shape and pcm.flags.c_contiguous
+
+
+def test_stems_sum_to_the_mix():
+    block = generator("bossa nova").render(SR * 6, stems=True)
+    total = sum(s.astype(np.float64) for s in block.stems.values())
+    residual = rms_db(total / 32768.0 - block.mix / 32768.0)
+    assert residual < rms_db(block.mix) - 30.0
+
+
+def test_splitting_a_render_into_different_call_sizes_gives_identical_bytes():
+    total = SR * 4
+    odd = [1, 4_799, 12_000, 7, 23_993, 2_400, 1]
+    odd.append(total - sum(odd))
+    a = generator("drum and bass", seed=5)
+    b = generator("drum and bass", seed=5)
+    mix_a, stems_a = render_in_chunks(a, [12_000] * (total // 12_000), stems=True)
+    mix_b, stems_b = render_in_chunks(b, odd, stems=True)
+    assert mix_a.tobytes() == mix_b.tobytes()
+    for name in stems_a:
+        assert stems_a[name].tobytes() == stems_b[name].tobytes()
+
+
+def test_same_seed_and_same_messages_give_identical_pcm():
+    def session() -> bytes:
+        g = generator("lo-fi hip hop", seed=1234)
+        out = [g.render(30_000).mix]
+        g.set_prompts([WeightedPrompt(text="jazz", weight=1.0), WeightedPrompt(text="rhodes piano", weight=0.5)])
+        out.append(g.render(20_001).mix)
+        g.set_config(LiveMusicGenerationConfig(seed=1234, bpm=140, density=0.8))
+        out.append(g.render(40_000).mix)
+        g.reset()
+        out.append(g.render(30_000).mix)
+        return b"".join(x.tobytes() for x in out)
+
+    assert session() == session()
+
+
+def test_different_seeds_give_different_music():
+    a = generator("synthpop", seed=1).render(SR * 4).mix
+    b = generator("synthpop", seed=2).render(SR * 4).mix
+    assert a.tobytes() != b.tobytes()
+
+
+def test_the_random_seed_is_reported_and_reproduces_the_output():
+    g = Generator(sample_rate=SR)
+    g.set_prompts([WeightedPrompt(text="techno", weight=1.0)])
+    first = g.render(SR * 3).mix
+    again = generator("techno", seed=g.seed).render(SR * 3).mix
+    assert first.tobytes() == again.tobytes()
+
+
+@pytest.mark.parametrize(("text", "reason"), [("", "empty"), ("   ", "empty"), ("x" * 201, "longer"), ("1234 !!", "no words")])
+def test_unusable_prompts_come_back_filtered_with_a_reason(text, reason):
+    g = generator("ambient")
+    filtered = g.set_prompts([WeightedPrompt(text=text, weight=1.0), WeightedPrompt(text="jazz", weight=1.0)])
+    assert len(filtered) == 1
+    assert filtered[0].text == text
+    assert reason in filtered[0].filtered_reason
+
+
+def test_when_every_prompt_is_filtered_the_previous_style_stays():
+    kept = generator("reggae", seed=3)
+    kept.render(SR)
+    kept.set_prompts([WeightedPrompt(text="", weight=1.0)])
+    plain = generator("reggae", seed=3)
+    plain.render(SR)
+    assert kept.render(SR * 3).mix.tobytes() == plain.render(SR * 3).mix.tobytes()
+
+
+def test_unknown_words_resolve_to_music_without_error():
+    g = generator("zorbly flarnish groovetronic")
+    assert rms_db(g.render(SR * 4).mix) > -30.0
+
+
+def test_bpm_change_takes_effect_at_the_next_bar_without_reset():
+    g = generator("minimal techno", bpm=100)
+    g.render(SR * 6)
+    g.set_config(LiveMusicGenerationConfig(seed=11, bpm=150))
+    g.render(int(SR * 4 * 60 / 100))  # at most one old bar
+    assert tempo(g.render(SR * 12).mix, 150) == pytest.approx(150, rel=0.02)
+
+
+def test_reset_applies_a_pending_tempo_at_once():
+    g = generator("minimal techno", bpm=90)
+    g.render(SR * 5)
+    g.set_config(LiveMusicGenerationConfig(seed=11, bpm=170))
+    g.reset()
+    head = g.render(int(SR * 3)).mix  # less than two bars at the old tempo
+    assert tempo(head, 170) == pytest.approx(170, rel=0.02)
+
+
+def test_config_replaces_the_whole_config():
+    g = generator("minimal techno", bpm=80)
+    g.render(SR * 2)
+    g.set_config(LiveMusicGenerationConfig(seed=11))  # bpm unset: back to the style's own tempo (126)
+    g.render(SR * 3)
+    assert tempo(g.render(SR * 12).mix, 126) == pytest.approx(126, rel=0.02)
+
+
+def _drums_db_around(g: Generator, at: int) -> tuple[float, float]:
+    """Drum stem level in the 0.5 s before ``at`` and in 10..500 ms after it."""
+    drums = g.render(at + SR, stems=True).stems["drums"]
+    return rms_db(drums[at - SR // 2: at]), rms_db(drums[at + SR // 100: at + SR // 2])
+
+
+def test_scheduled_mute_lands_on_its_frame_inside_an_internal_block():
+    g = generator("minimal techno", bpm=120)
+    at = SR + 4_321  # not on any block or beat boundary
+    g.schedule(at, config=LiveMusicGenerationConfig(seed=11, bpm=120, mute_drums=True))
+    before, after = _drums_db_around(g, at)
+    assert after <= before - 20.0
+
+
+def test_immediate_mute_cuts_ringing_drums_at_the_next_block():
+    g = generator("minimal techno", bpm=120)
+    before = g.render(SR - 1_000, stems=True).stems["drums"][-SR // 2:]  # ends inside an internal block
+    g.set_config(LiveMusicGenerationConfig(seed=11, bpm=120, mute_drums=True))
+    after = g.render(SR, stems=True).stems["drums"][1_000 + SR // 100: 1_000 + SR // 2]  # from the next block
+    assert rms_db(after) <= rms_db(before) - 20.0

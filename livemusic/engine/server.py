@@ -35,6 +35,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from livemusic.engine.generator import Block, Generator
+from livemusic.engine.style import filtered_prompts
 from livemusic.errors import ProtocolError
 from livemusic.live import codec
 from livemusic.live.endpoints import API_VERSIONS, EXTENSIONS_HEADER, service_path
@@ -92,6 +93,8 @@ class _Pending:
     at: int
     seq: int
     message: LiveMusicClientMessage = field(compare=False)
+    #: Whether the generator already has it (timed changes are handed over ahead, to land sample-exactly).
+    scheduled: bool = field(default=False, compare=False)
 
 
 class MusicSession:
@@ -137,21 +140,45 @@ class MusicSession:
             waiting_control = self.playback is not Playback.PLAYING and head.message.playback_control is not None
             if head.at > self.position and not waiting_control:
                 break
-            self._apply(self._pending.pop(0).message)
+            self._pending.pop(0)
+            self._apply(head.message, scheduled=head.scheduled)
 
-    def _apply(self, message: LiveMusicClientMessage) -> None:
+    def hand_over_timed(self) -> None:
+        """Give the generator every timed change now, so it lands on its exact frame.
+
+        The generator synthesizes ahead of what it returns; a change handed
+        over only when the stream reaches it would land at the next internal
+        block instead. The session still applies its own bookkeeping (prompts
+        and config in sourceMetadata, filtered prompts) at the exact position.
+        """
+        for pending in self._pending:
+            message = pending.message
+            if pending.at < 0 or pending.scheduled:
+                continue
+            reset = message.playback_control is PlaybackControl.RESET_CONTEXT
+            if message.client_content is None and message.music_generation_config is None and not reset:
+                continue  # PLAY/PAUSE/STOP are the session's business
+            prompts = list(message.client_content.weighted_prompts) if message.client_content else None
+            self.generator.schedule(pending.at, prompts=prompts, config=message.music_generation_config,
+                                    reset=reset)
+            pending.scheduled = True
+
+    def _apply(self, message: LiveMusicClientMessage, *, scheduled: bool = False) -> None:
         if message.client_content is not None:
-            filtered = self.generator.set_prompts(list(message.client_content.weighted_prompts))
+            prompts = list(message.client_content.weighted_prompts)
+            filtered = filtered_prompts(prompts) if scheduled else self.generator.set_prompts(prompts)
             rejected = {f.text for f in filtered}
-            kept = [p for p in message.client_content.weighted_prompts if p.text not in rejected]
+            kept = [p for p in prompts if p.text not in rejected]
             if kept:
                 self.prompts = LiveMusicClientContent(weighted_prompts=kept)
             self.outbox.extend(LiveMusicServerMessage(filtered_prompt=f) for f in filtered)
         elif message.music_generation_config is not None:
             self.config = message.music_generation_config
-            self.generator.set_config(self.config)
+            if not scheduled:
+                self.generator.set_config(self.config)
         elif message.playback_control is not None:
-            self._control(message.playback_control)
+            if not (scheduled and message.playback_control is PlaybackControl.RESET_CONTEXT):
+                self._control(message.playback_control)
 
     def _control(self, control: PlaybackControl) -> None:
         if control is PlaybackControl.PLAY:
@@ -168,6 +195,7 @@ class MusicSession:
     def next_chunk_frames(self) -> int:
         """Apply due messages and size the next chunk so it ends at the next timed message."""
         self.apply_due()
+        self.hand_over_timed()
         frames = self.pacing.chunk_frames
         due = self.next_due()
         if due is not None and self.position < due < self.position + frames:

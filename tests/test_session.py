@@ -198,3 +198,21 @@ async def test_stems_are_sent_on_request(server):
         chunk = await first_chunk(session)
     assert set(chunk.livemusic_stems) == {"drums", "bass", "harmony", "lead"}
     assert all(len(pcm) == len(chunk.data) for pcm in chunk.livemusic_stems.values())
+
+
+async def test_a_change_shows_in_the_first_chunk_generated_after_it_arrives(server):
+    async with AsyncLiveMusic(url=server.url).connect(stems=True) as session:
+        await session.set_weighted_prompts({"minimal techno": 1.0})
+        await session.set_music_generation_config({"bpm": 120, "seed": 2})
+        await session.play()
+        levels = []
+        async for message in session.receive():
+            for chunk in message.audio_chunks:
+                muted = chunk.source_metadata.music_generation_config.mute_drums
+                levels.append((muted, rms(np.frombuffer(chunk.livemusic_stems["drums"], "<i2"))))
+                if len(levels) == 5:
+                    await session.update_config(mute_drums=True)
+            if levels and levels[-1][0]:
+                break
+    first_muted = levels[-1][1]
+    assert first_muted < max(level for _, level in levels[:5]) / 10  # 20 dB down in that very chunk

@@ -75,10 +75,15 @@ class Playback(enum.Enum):
 
 @dataclass(frozen=True)
 class Pacing:
-    """How far generation may run ahead of real time."""
+    """How far generation may run ahead of real time.
 
-    chunk_ms: int = 100
-    lead_s: float = 0.2
+    At most ``lead_s`` ahead, plus one chunk rendered at once when a message
+    arrives (0.5 s in all by default), so a change leaves the server as soon
+    as it is rendered.
+    """
+
+    chunk_ms: int = 200
+    lead_s: float = 0.1
     realtime: bool = True
 
     @property
@@ -116,6 +121,8 @@ class MusicSession:
         self._pending: list[_Pending] = []
         self._seq = 0
         self.changed = asyncio.Event()
+        #: An untimed message arrived: render the next chunk at once (one chunk past the lead).
+        self.urgent = False
         self.outbox: list[LiveMusicServerMessage] = []
 
     def submit(self, message: LiveMusicClientMessage) -> None:
@@ -123,6 +130,7 @@ class MusicSession:
         self._seq += 1
         at = message.livemusic_at if message.livemusic_at is not None else -1
         bisect.insort(self._pending, _Pending(at, self._seq, message))
+        self.urgent = self.urgent or message.livemusic_at is None
         self.changed.set()
 
     def next_due(self) -> int | None:
@@ -193,14 +201,20 @@ class MusicSession:
             self.generator.reset()
 
     def next_chunk_frames(self) -> int:
-        """Apply due messages and size the next chunk so it ends at the next timed message."""
+        """Apply due messages and size the next chunk.
+
+        A chunk ends at the next timed message, and never crosses the
+        generator's internal block boundary: every chunk is then synthesized
+        fresh, so a change that arrived before it is in it.
+        """
         self.apply_due()
         self.hand_over_timed()
-        frames = self.pacing.chunk_frames
+        block = self.generator.block
+        end = min(self.position + self.pacing.chunk_frames, (self.position // block + 1) * block)
         due = self.next_due()
-        if due is not None and self.position < due < self.position + frames:
-            frames = due - self.position
-        return frames
+        if due is not None and self.position < due < end:
+            end = due
+        return end - self.position
 
     def chunk_message(self, block: Block) -> LiveMusicServerMessage:
         """Wrap a rendered block as a serverContent message and advance the stream position."""
@@ -356,12 +370,14 @@ class MusicServer:
             if not was_playing:  # PLAY or resume: start the burst now
                 anchor_time, anchor_frames, was_playing = time.monotonic(), session.position, True
             if session.pacing.realtime:
+                lead = session.pacing.lead_s + (session.pacing.chunk_ms / 1000 if session.urgent else 0.0)
                 ahead = (session.position - anchor_frames) / SAMPLE_RATE - (time.monotonic() - anchor_time)
-                if ahead > session.pacing.lead_s:
+                if ahead > lead:
                     session.changed.clear()
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(session.changed.wait(), ahead - session.pacing.lead_s)
+                        await asyncio.wait_for(session.changed.wait(), ahead - lead)
                     continue
+            session.urgent = False
             frames = session.next_chunk_frames()
             if session.playback is not Playback.PLAYING:
                 continue

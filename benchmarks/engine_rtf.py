@@ -1,11 +1,11 @@
 """Real-time factor of the embedded engine, per core.
 
-    python benchmarks/engine_rtf.py [--seconds 60]
+    python benchmarks/engine_rtf.py [--seconds 60] [--sessions 1 4 16]
 
 For each of three contrasting prompt sets, renders ``seconds`` of a full
 arrangement (drums, bass, harmony, lead, effects, master bus) in the server's
-default 250 ms chunks and prints how many seconds of audio one second of CPU
-time produces, twice:
+default chunks and prints how many seconds of audio one second of CPU time
+produces, twice:
 
 - cold: a fresh process state (the sound cache emptied), the first ``seconds``;
 - warm: after two minutes of the same music, when most notes come from the cache
@@ -13,19 +13,31 @@ time produces, twice:
 
 CPU time (``time.process_time``) is used, so other processes on the machine do
 not distort the figure.
+
+Then it starts one BidiGenerateMusic server in a child process ("asap"
+pacing) and opens 1, 4 and 16 sessions at once over loopback WebSockets,
+each receiving ``--session-seconds`` of audio with different prompts: printed
+are the server's real-time factor per core (audio seconds per CPU second of
+the server process, encoding and sending included) and the wall-clock
+throughput in real-time streams.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
+import subprocess
+import sys
 import time
 
 from livemusic.engine import Generator
 from livemusic.engine.generator import clear_sound_cache
+from livemusic.engine.server import Pacing
 from livemusic.types import LiveMusicGenerationConfig, WeightedPrompt
 
 SAMPLE_RATE = 48_000
-CHUNK = 12_000  # 250 ms
+CHUNK = Pacing().chunk_frames
 
 PRESETS: dict[str, tuple[list[WeightedPrompt], LiveMusicGenerationConfig]] = {
     "minimal techno + rhodes": (
@@ -64,12 +76,76 @@ def _render(g: Generator, seconds: float, stems: bool) -> None:
         done += n
 
 
+PROMPTS = [{"minimal techno": 1.0}, {"jazz trio": 1.0}, {"ambient": 1.0, "synth pads": 0.5},
+           {"drum & bass": 1.0}, {"funk": 1.0, "slap bass": 0.6}, {"orchestral score": 1.0}]
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (from /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+async def one_session(url: str, index: int, seconds: float) -> float:
+    from livemusic import AsyncLiveMusic
+
+    frames = 0
+    async with AsyncLiveMusic(url=url).connect(pacing="asap") as session:
+        await session.set_weighted_prompts(PROMPTS[index % len(PROMPTS)])
+        await session.set_music_generation_config({"bpm": 90 + 7 * index, "seed": index})
+        await session.play()
+        async for block in session.audio():
+            frames += len(block)
+            if frames >= seconds * 48_000:
+                break
+    return frames / 48_000
+
+
+async def measure(url: str, pid: int, sessions: int, seconds: float) -> tuple[float, float]:
+    cpu, start = cpu_of(pid), time.perf_counter()
+    audio = sum(await asyncio.gather(*(one_session(url, i, seconds) for i in range(sessions))))
+    wall = time.perf_counter() - start
+    return audio / (cpu_of(pid) - cpu), audio / wall
+
+
+SERVE = """
+import asyncio
+from livemusic.engine.server import MusicServer, Pacing
+async def main():
+    async with MusicServer("127.0.0.1", 0, pacing=Pacing(realtime=False)) as server:
+        print(server.port, flush=True)
+        await asyncio.Event().wait()
+asyncio.run(main())
+"""
+
+
+def measure_server(session_counts: list[int], seconds: float) -> None:
+    """Print the server's figures for each number of concurrent sessions."""
+    server = subprocess.Popen([sys.executable, "-c", SERVE], stdout=subprocess.PIPE, text=True)
+    try:
+        url = f"ws://127.0.0.1:{server.stdout.readline().strip()}"
+        print(f"one server, asap pacing, {seconds:g} s of audio per session, {os.cpu_count()} cores")
+        for n in session_counts:
+            per_core, streams = asyncio.run(measure(url, server.pid, n, seconds))
+            print(f"  {n:3d} sessions: {per_core:6.1f}x real time per server core, "
+                  f"{streams:6.1f} real-time streams of wall-clock throughput")
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="audio rendered per preset (default 60)")
     parser.add_argument("--stems", action="store_true", help="also render stems")
+    parser.add_argument("--sessions", type=int, nargs="*", default=[1, 4, 16],
+                        help="concurrent sessions on one server (none: skip the server part)")
+    parser.add_argument("--session-seconds", type=float, default=20.0, help="audio per session (default 20)")
     args = parser.parse_args()
-    print(f"engine real-time factor per core ({args.seconds:g} s per preset, 48 kHz stereo, 250 ms chunks"
+    print(f"engine real-time factor per core ({args.seconds:g} s per preset, 48 kHz stereo, "
+          f"{CHUNK * 1000 // SAMPLE_RATE} ms chunks"
           f"{', with stems' if args.stems else ''})")
     print(f"  {'preset':28s} {'cold':>8s} {'warm':>8s}")
     colds, warms = [], []
@@ -81,6 +157,8 @@ def main() -> None:
         warms.append(warm)
         print(f"  {name:28s} {cold:7.1f}x {warm:7.1f}x")
     print(f"  {'lowest':28s} {min(colds):7.1f}x {min(warms):7.1f}x   (target >= 100x, goal 500x)")
+    if args.sessions:
+        measure_server(args.sessions, args.session_seconds)
 
 
 if __name__ == "__main__":

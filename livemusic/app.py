@@ -135,22 +135,22 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
     buffer_ms = options.buffer_ms or BUFFER_MS[client.backend]
     record = options.record or preset.record
     ring = RingBuffer.for_seconds(max(4 * buffer_ms / 1000, 2.0))
-    # Open the sound device while the engine finishes starting (both take a while).
-    player, _ = await asyncio.gather(asyncio.to_thread(_open_player, ring, options, buffer_ms),
-                                     engine.start() if engine is not None else asyncio.sleep(0))
     recorder = Recorder(record, max_seconds=duration) if record else None
+    player = first_sound = None
     status = _Status()
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
     try:
+        # Open the sound device while the engine finishes starting (both take a while).
+        player, _ = await asyncio.gather(asyncio.to_thread(_open_player, ring, options, buffer_ms),
+                                         engine.start() if engine is not None else asyncio.sleep(0))
         async with client.connect(model=preset.model) as session:
             if player is not None:
                 session.set_audible_clock(lambda: player.audible_frames / SAMPLE_RATE)
+                first_sound = asyncio.create_task(_report_first_sound(player))
             scheduler = _scheduler(preset, session, duration)
-            if player is not None:
-                asyncio.create_task(_report_first_sound(player))
             receiver = asyncio.create_task(_receive(session, ring, recorder, player, duration, buffer_ms / 1000))
             timeline = asyncio.create_task(scheduler.run())
             started = time.monotonic()
@@ -162,9 +162,10 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
                     if done.done():
                         done.result()
             finally:
-                for pending in (timeline, receiver):
+                tasks = [t for t in (timeline, receiver, first_sound) if t is not None]
+                for pending in tasks:
                     pending.cancel()
-                await asyncio.gather(timeline, receiver, return_exceptions=True)
+                await asyncio.gather(*tasks, return_exceptions=True)
                 status.close()
     except asyncio.CancelledError:
         log.info("stopped")

@@ -160,7 +160,9 @@ class Generator:
 
         Sample-exact when it arrives before that frame is synthesized (the
         server hands timed messages over ahead); otherwise it applies at the
-        next internal block, like the immediate setters.
+        next internal block, like the immediate setters. Config and reset
+        land on the frame; new prompts set the target there, and the style
+        moves toward it from the next block at the pace ``guidance`` sets.
         """
         bisect.insort(self._scheduled, (frame, next(self._order), prompts, config, reset), key=lambda e: e[:2])
 
@@ -300,11 +302,12 @@ class Generator:
         """Fade ``stems`` out over 10 ms from ``offset`` into the current block and drop their tails."""
         fade = int(0.01 * self.sample_rate)
         ring = self._ring
-        begin = self._ring_pos + offset
+        cap = ring.shape[2]
         stems = list(stems)
-        ring[stems, :, begin:begin + fade] *= np.linspace(1.0, 0.0, min(fade, ring.shape[2] - begin), dtype=F32)
-        keep = np.zeros(ring.shape[2], bool)
-        keep[self._ring_pos:begin + fade] = True
+        faded = (self._ring_pos + offset + np.arange(fade)) % cap  # the ring wraps around
+        ring[np.ix_(stems, [0, 1], faded)] *= np.linspace(1.0, 0.0, fade, dtype=F32)
+        keep = np.zeros(cap, bool)
+        keep[(self._ring_pos + np.arange(offset + fade)) % cap] = True
         ring[np.ix_(stems, [0, 1], np.flatnonzero(~keep))] = 0.0
 
     def _play(self, ev: Event, style: Style, ctl: Controls, block_start: int) -> None:
@@ -314,14 +317,14 @@ class Generator:
         if ev.stem == STEM_DRUMS:
             comp = self._composer
             tonic = comp.pc(comp.mode_tonic)
-            tuned = fx.kits.get(tonic)
+            third = comp.pc(comp.mode_tonic + 2)
+            tuned = fx.kits.get((tonic, third))
             if tuned is None:  # drums tuned to the key: kick on the tonic, toms and hand drums on the third
                 k = fx.kit
-                third = comp.pc(comp.mode_tonic + 2)
                 kit = k.__class__(**{**k.__dict__, "kick_hz": midi_hz(_nearest_midi(k.kick_hz, tonic)),
                                      "perc_hz": midi_hz(_nearest_midi(k.perc_hz, third)),
                                      "snare_hz": midi_hz(_nearest_midi(k.snare_hz, third))})
-                tuned = fx.kits[tonic] = (kit, quantize(kit.__dict__.values(), 1 / 32))
+                tuned = fx.kits[(tonic, third)] = (kit, quantize(kit.__dict__.values(), 1 / 32))
             kit, kit_key = tuned
             bq = round(bright * 8)
             key = ("drum", ev.kind, kit_key, bq, ev.var % 4, sr)
@@ -409,10 +412,7 @@ class Generator:
             gr = gl
         else:
             right = wave
-        length = min(len(wave), cap - self.block - max(offset, 0))
-        if offset < 0:  # cannot happen with in-order events; stay safe
-            wave, right = wave[-offset:], right[-offset:]
-            offset = 0
+        length = min(len(wave), cap - self.block - offset)
         a = (self._ring_pos + offset) % cap
         first = min(length, cap - a)
         ring = self._ring[stem]
@@ -500,7 +500,7 @@ class _Fx:
                     tb = Timbre(**{**tb.__dict__, "vibrato": max(tb.vibrato, 0.25 * self.lofi)})
                 sounds.append((tb, timbre_key(tb), round(weight * 16) / 16 or 1 / 16))
             self.sounds[role] = sounds
-        self.kits: dict[int, tuple] = {}
+        self.kits: dict[tuple[int, int], tuple] = {}  # (tonic, third) -> tuned kit
 
 
 _VOICE = Timbre(saw=0.0, vocal=1.0, vibrato=0.7, attack=0.12, decay=1.0, sustain=0.9, release=0.35, cutoff=12.0, fenv=0.0)

@@ -138,18 +138,16 @@ class MusicSession:
         return self._pending[0].at if self._pending else None
 
     def apply_due(self) -> None:
-        """Apply every queued message whose stream position has been reached.
+        """Apply every queued message whose stream position has been reached, in arrival order.
 
         While nothing plays the stream does not advance, so a timed playback
         control applies at once (it could never become due otherwise).
         """
-        while self._pending:
-            head = self._pending[0]
-            waiting_control = self.playback is not Playback.PLAYING and head.message.playback_control is not None
-            if head.at > self.position and not waiting_control:
-                break
-            self._pending.pop(0)
-            self._apply(head.message, scheduled=head.scheduled)
+        while due := [p for p in self._pending if p.at <= self.position or (
+                self.playback is not Playback.PLAYING and p.message.playback_control is not None)]:
+            first = min(due, key=lambda p: p.seq)
+            self._pending.remove(first)
+            self._apply(first.message, scheduled=first.scheduled)
 
     def hand_over_timed(self) -> None:
         """Give the generator every timed change now, so it lands on its exact frame.
@@ -203,9 +201,10 @@ class MusicSession:
     def next_chunk_frames(self) -> int:
         """Apply due messages and size the next chunk.
 
-        A chunk ends at the next timed message, and never crosses the
-        generator's internal block boundary: every chunk is then synthesized
-        fresh, so a change that arrived before it is in it.
+        A chunk ends at the next timed message and never crosses the
+        generator's internal block boundary, so with the default length
+        (one block) each chunk is synthesized fresh and a change that arrived
+        before it is in it. Longer chunk requests are capped at one block.
         """
         self.apply_due()
         self.hand_over_timed()
@@ -307,13 +306,15 @@ class MusicServer:
         self.sessions.add(ws)
         try:
             session = await self._setup(ws)
-            producer = asyncio.create_task(self._produce(ws, session))
+            tasks = {asyncio.create_task(self._read(ws, session)), asyncio.create_task(self._produce(ws, session))}
             try:
-                await self._read(ws, session)
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                producer.cancel()
-                with contextlib.suppress(asyncio.CancelledError, websockets.ConnectionClosed):
-                    await producer
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+            for task in done:
+                task.result()  # a ProtocolError from the reader, or a crash of either side
         except ProtocolError as exc:
             log.info("closing %s: %s %s", ws.remote_address, exc.code, exc.reason)
             await ws.close(exc.code, codec.truncate_reason(exc.reason))
@@ -321,6 +322,9 @@ class MusicServer:
             pass
         except TimeoutError:
             await ws.close(1008, "setup expected within 30 s")
+        except Exception:  # a bug: this session ends with 1011, the others play on
+            log.exception("session %s failed", ws.remote_address)
+            await ws.close(1011, "Internal error encountered.")
         finally:
             self.sessions.discard(ws)
 
@@ -360,11 +364,11 @@ class MusicServer:
         anchor_frames = 0
         was_playing = False
         while True:
+            session.changed.clear()  # before looking: a message arriving after this wakes the waits below
             session.apply_due()
             await self._flush_outbox(ws, session)
             if session.playback is not Playback.PLAYING:
                 was_playing = False
-                session.changed.clear()
                 await session.changed.wait()
                 continue
             if not was_playing:  # PLAY or resume: start the burst now
@@ -373,7 +377,6 @@ class MusicServer:
                 lead = session.pacing.lead_s + (session.pacing.chunk_ms / 1000 if session.urgent else 0.0)
                 ahead = (session.position - anchor_frames) / SAMPLE_RATE - (time.monotonic() - anchor_time)
                 if ahead > lead:
-                    session.changed.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(session.changed.wait(), ahead - lead)
                     continue

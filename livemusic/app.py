@@ -59,6 +59,7 @@ class RenderOptions:
     stems: bool = False
     backend: str | None = None
     url: str | None = None
+    api_key: str | None = None
 
 
 def _client(preset: Preset, backend: str | None, url: str | None, api_key: str | None = None,
@@ -132,6 +133,7 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
         raise
     if engine is not None and client.backend != "embedded":
         await engine.stop()
+        engine = None
     buffer_ms = options.buffer_ms or BUFFER_MS[client.backend]
     record = options.record or preset.record
     ring = RingBuffer.for_seconds(max(4 * buffer_ms / 1000, 2.0))
@@ -167,8 +169,6 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
                     pending.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
                 status.close()
-    except asyncio.CancelledError:
-        log.info("stopped")
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGTERM)
@@ -236,13 +236,13 @@ async def render_preset(preset: Preset, options: RenderOptions) -> None:
         frames = round(_seconds(preset, options.duration) * SAMPLE_RATE)
     if frames <= 0:
         raise InvalidInputError("nothing to render: the length is 0")
-    client = _client(preset, options.backend, options.url)
+    client = _client(preset, options.backend, options.url, options.api_key)
     out = Path(options.out)
     writers = {"mix": Recorder(out)}
     try:
         async with client.connect(model=preset.model, pacing="asap", stems=options.stems) as session:
             if options.stems:
-                if not session.supports_scheduling:
+                if not session.supports_stems:
                     raise InvalidInputError("--stems needs livemusic's engine (the hosted model has no stems)")
                 for name in STEMS:
                     writers[name] = Recorder(out.with_name(f"{out.stem}.{name}{out.suffix}"))

@@ -26,8 +26,10 @@ def _fail(exc: BaseException) -> None:
 def _run(coro) -> None:
     try:
         asyncio.run(coro)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C: everything was closed on the way out
         sys.exit(130)
+    except asyncio.CancelledError:  # SIGTERM cancels the main task
+        sys.exit(143)
     except LiveMusicError as exc:
         _fail(exc)
     except Exception as exc:  # a bug or an OS failure: one line, the traceback with -vv
@@ -83,10 +85,10 @@ def devices() -> None:
 @click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path), help="Also record to this WAV.")
 @click.option("--device", help="Output device: index or part of its name (see `livemusic devices`).")
 @click.option("--buffer-ms", default=None, type=click.IntRange(20, 10_000),
-              help="Playback buffer target in ms (default: 300 embedded, 2000 gemini).")
+              help="Playback buffer target in ms (default: 200 embedded, 2000 gemini, 500 other servers).")
 @click.option("--backend", type=BACKEND_CHOICE, help="Override the preset's backend.")
 @click.option("--url", help="Any BidiGenerateMusic server (ws:// or wss://).")
-@click.option("--api-key", envvar=None, help="API key for Google (default: GOOGLE_API_KEY / GEMINI_API_KEY).")
+@click.option("--api-key", help="API key for Google (default: GOOGLE_API_KEY / GEMINI_API_KEY).")
 @click.option("--no-audio", is_flag=True, help="Do not open a sound device (record only).")
 def play(preset: Path, duration: str | None, record: Path | None, device: str | None, buffer_ms: int | None,
          backend: str | None, url: str | None, api_key: str | None, no_audio: bool) -> None:
@@ -125,8 +127,9 @@ def _spawn_engine_early(backend: str | None, url: str | None, api_key: str | Non
 @click.option("--stems", is_flag=True, help="Also write drums/bass/harmony/lead stems next to --out.")
 @click.option("--backend", type=BACKEND_CHOICE, help="Override the preset's backend.")
 @click.option("--url", help="Any BidiGenerateMusic server (ws:// or wss://).")
+@click.option("--api-key", help="API key for Google (default: GOOGLE_API_KEY / GEMINI_API_KEY).")
 def render(preset: Path, out: Path, duration: str | None, bars: int | None, stems: bool, backend: str | None,
-           url: str | None) -> None:
+           url: str | None, api_key: str | None) -> None:
     """Render PRESET to a WAV file as fast as the backend allows."""
     from livemusic.app import RenderOptions, render_preset
     from livemusic.presets import load_preset
@@ -135,7 +138,8 @@ def render(preset: Path, out: Path, duration: str | None, bars: int | None, stem
         _fail(InvalidInputError("give --duration or --bars, not both"))
     try:
         loaded = load_preset(preset)
-        options = RenderOptions(out=out, duration=duration, bars=bars, stems=stems, backend=backend, url=url)
+        options = RenderOptions(out=out, duration=duration, bars=bars, stems=stems, backend=backend, url=url,
+                                api_key=api_key)
     except LiveMusicError as exc:
         _fail(exc)
     _run(render_preset(loaded, options))

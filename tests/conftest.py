@@ -15,6 +15,13 @@ from cryptography.x509.oid import NameOID
 
 
 
+@pytest.fixture(autouse=True)
+def no_api_keys(monkeypatch):
+    """Tests never reach Google: a developer's key in the environment must not leak into them."""
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
+
+
 @pytest.fixture
 async def server():
     """livemusic's server on a free loopback port."""

@@ -78,3 +78,14 @@ async def test_key_is_redacted_from_websocket_debug_logs(caplog, server):
         await session.play()
     assert "x-goog-api-key" in caplog.text.lower()  # the handshake was logged...
     assert KEY not in caplog.text  # ...without the key
+
+
+def test_key_from_the_environment_never_goes_to_another_server(monkeypatch):
+    monkeypatch.setenv("GEMINI_API_KEY", KEY)
+    client = AsyncLiveMusic(url="ws://127.0.0.1:1")
+    assert client._api_key is None
+
+
+def test_explicit_key_goes_to_the_url_server_hidden_from_vars():
+    client = AsyncLiveMusic(url="ws://127.0.0.1:1", api_key=KEY)
+    assert KEY not in repr(vars(client))

@@ -323,3 +323,23 @@ def test_control_rate_outside_4_to_100_is_rejected(rate):
 def test_timeline_rejects_cues_out_of_order():
     with pytest.raises(InvalidInputError, match="before the previous cue"):
         timeline({"Funk": 1.0}, None, {"at": 5.0, "control": RESET}, {"at": 4.0, "control": RESET})
+
+
+async def test_sending_ahead_sends_every_change_with_its_time_before_play():
+    tl = timeline({"Funk": 1.0}, None, {"at": 5.0, "config": {"density": 0.3}}, duration=8.0)
+    clock = SimClock()
+    target = RecordingTarget(clock, supports_scheduling=True)
+    await Scheduler(target, tl, clock=clock, sleep=clock.sleep).run(ahead=True)
+    kinds = [s.kind for s in target.sent]
+    assert kinds.index("control") > kinds.index("config", 2)  # PLAY goes out after the timed change
+    assert target.of("config")[-1].at == pytest.approx(5.0)
+
+
+async def test_sending_ahead_refuses_a_timeline_with_a_pause():
+    tl = timeline({"Funk": 1.0}, None, {"at": 2.0, "control": "PAUSE"}, {"at": 3.0, "control": "PLAY"},
+                  duration=6.0)
+    clock = SimClock()
+    target = RecordingTarget(clock, supports_scheduling=True)
+    with pytest.raises(InvalidInputError, match="PAUSE or STOP"):
+        await Scheduler(target, tl, clock=clock, sleep=clock.sleep).run(ahead=True)
+    assert target.sent == []

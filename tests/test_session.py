@@ -134,7 +134,8 @@ async def test_receive_ends_normally_when_the_server_closes_with_1000(server):
         for ws in list(server.sessions):
             await ws.close(1000, "bye")
         messages = [m async for m in session.receive()]
-    assert isinstance(messages, list)
+    assert session._conn.protocol.close_code == 1000
+    assert all(m.setup_complete is None for m in messages)
 
 
 async def test_warning_frames_reach_the_caller(server):

@@ -112,3 +112,4 @@ def test_scale_pitch_classes_are_the_major_scale_on_its_tonic():
     assert Scale.C_MAJOR_A_MINOR.pitch_classes == (0, 2, 4, 5, 7, 9, 11)
     assert Scale.G_MAJOR_E_MINOR.pitch_classes == (0, 2, 4, 6, 7, 9, 11)
     assert Scale.SCALE_UNSPECIFIED.pitch_classes is None
+

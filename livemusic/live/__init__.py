@@ -10,7 +10,7 @@ from livemusic._lazy import lazy_exports
 _EXPORTS = {
     "LiveConnection": "livemusic.live.connection",
     **{name: "livemusic.live.endpoints" for name in (
-        "Endpoint", "api_key_from_env", "embedded_endpoint", "google_endpoint", "url_endpoint")},
+        "Endpoint", "Secret", "api_key_from_env", "embedded_endpoint", "google_endpoint", "url_endpoint")},
     **{name: "livemusic.live.state" for name in ("ClientProtocol", "Dialect", "State")},
 }
 __all__ = sorted(_EXPORTS)

@@ -520,6 +520,8 @@ class Scheduler:
         target = self.target
         if ahead and not target.supports_scheduling:
             raise InvalidInputError("ahead=True needs a target that supports scheduling")
+        if ahead and any(a.control in (PlaybackControl.PAUSE, PlaybackControl.STOP) for a in self.actions):
+            raise InvalidInputError("a timeline with PAUSE or STOP cannot be sent ahead (render it without them)")
         if origin is None:
             # Started here: timeline 0 s is the first frame after PLAY. Joined late: what is heard now.
             origin = target.generated_position if start else target.audible_position

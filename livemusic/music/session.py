@@ -26,6 +26,7 @@ from livemusic.live import (
     Dialect,
     Endpoint,
     LiveConnection,
+    Secret,
     api_key_from_env,
     embedded_endpoint,
     google_endpoint,
@@ -55,23 +56,26 @@ class AsyncLiveMusic:
 
     Backend choice: ``url=`` any BidiGenerateMusic server; else ``api_key=``
     or ``GOOGLE_API_KEY``/``GEMINI_API_KEY`` (or ``backend="gemini"``) Google's
-    hosted model; else the embedded engine. ``engine`` hands over an
-    :class:`EmbeddedEngine` spawned earlier (it is stopped with the session).
+    hosted model; else the embedded engine. A key from the environment only
+    ever goes to Google; a ``url=`` server gets a key only when passed
+    explicitly. ``engine`` hands over an :class:`EmbeddedEngine` spawned
+    earlier (it is stopped with the session).
     """
 
     def __init__(self, *, api_key: str | None = None, url: str | None = None, backend: str | None = None,
                  api_version: str = "v1beta", engine: EmbeddedEngine | None = None) -> None:
         if backend is not None and backend not in BACKENDS:
             raise InvalidInputError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-        self._api_key = api_key or (None if backend == "embedded" else api_key_from_env())
-        self.url = url
-        self.api_version = api_version
         if url is not None:
             self.backend = "url"
         elif backend is not None:
             self.backend = backend
         else:
-            self.backend = "gemini" if self._api_key else "embedded"
+            self.backend = "gemini" if api_key or api_key_from_env() else "embedded"
+        key = api_key or (api_key_from_env() if self.backend == "gemini" else None)
+        self._api_key = Secret(key) if key and self.backend != "embedded" else None
+        self.url = url
+        self.api_version = api_version
         self._engine = engine
         if self.backend == "gemini" and not self._api_key:
             raise InvalidInputError("backend 'gemini' needs an API key: set GEMINI_API_KEY or pass api_key=")
@@ -169,6 +173,11 @@ class AsyncMusicSession:
     def supports_scheduling(self) -> bool:
         """Whether the server applies ``at=`` sample-exactly (livemusic's server)."""
         return "at" in self._conn.extensions
+
+    @property
+    def supports_stems(self) -> bool:
+        """Whether the server can send stems (livemusic's server)."""
+        return "stems" in self._conn.extensions
 
     @property
     def generated_position(self) -> float:

@@ -252,8 +252,9 @@ async def render_preset(preset: Preset, options: RenderOptions) -> None:
             try:
                 async for message in session.receive():
                     for chunk in message.audio_chunks:
-                        take = min(len(chunk.data) // 4, frames - done)
-                        writers["mix"].write(decode_pcm(chunk.data, chunk.mime_type)[:take])
+                        audio = decode_pcm(chunk.data, chunk.mime_type)
+                        take = min(len(audio), frames - done)
+                        writers["mix"].write(audio[:take])
                         for name, pcm in (chunk.livemusic_stems or {}).items():
                             if name in writers:
                                 writers[name].write(decode_pcm(pcm, chunk.mime_type)[:take])

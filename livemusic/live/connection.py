@@ -72,13 +72,13 @@ class LiveConnection(Generic[C, S]):
     async def setup(self, setup: Any) -> S:
         """Send the setup frame and wait for ``setupComplete``; a close here raises a typed error."""
         await self._ws.send(self.protocol.setup(setup))
-        while self.protocol.state is State.SETUP:
+        while True:
             message = await self.recv()
             if message is None:
-                raise ServerError(1000, "the server closed the connection before setupComplete")
+                raise ServerError(self.protocol.close_code or 1000,
+                                  "the server closed the connection before setupComplete")
             if self.protocol.state is State.OPEN:
                 return message
-        raise ServerError(1006, "setup did not complete")
 
     async def send(self, message: C) -> None:
         """Send one message; refused (SessionStateError) unless the session is open."""

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from livemusic.audio.pcm import decode_pcm
+from livemusic.audio.pcm import decode_pcm, parse_mime
 from livemusic.errors import InvalidInputError
 from livemusic.music.embedded import EmbeddedEngine
 from livemusic.live import (
@@ -248,7 +248,7 @@ class AsyncMusicSession:
         """Server messages until the server closes normally; an error close raises a typed error."""
         while (message := await self._conn.recv()) is not None:
             for chunk in message.audio_chunks:
-                self._frames_received += len(chunk.data) // 4
+                self._frames_received += len(chunk.data) // (2 * parse_mime(chunk.mime_type)[1])
             if message.warning is not None:
                 log.warning("server warning: %s", message.warning)
                 self.warnings.append(message.warning)

@@ -138,7 +138,7 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
     record = options.record or preset.record
     ring = RingBuffer.for_seconds(max(4 * buffer_ms / 1000, 2.0))
     recorder = Recorder(record, max_seconds=duration) if record else None
-    player = first_sound = None
+    player = first_sound = follower = None
     status = _Status()
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
@@ -152,6 +152,7 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
             if player is not None:
                 session.set_audible_clock(lambda: player.audible_frames / SAMPLE_RATE)
                 first_sound = asyncio.create_task(_report_first_sound(player))
+                follower = asyncio.create_task(_follow_playback(session, ring, player, buffer_ms / 1000))
             scheduler = _scheduler(preset, session, duration)
             receiver = asyncio.create_task(_receive(session, ring, recorder, player, duration, buffer_ms / 1000))
             timeline = asyncio.create_task(scheduler.run())
@@ -164,7 +165,7 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
                     if done.done():
                         done.result()
             finally:
-                tasks = [t for t in (timeline, receiver, first_sound) if t is not None]
+                tasks = [t for t in (timeline, receiver, first_sound, follower) if t is not None]
                 for pending in tasks:
                     pending.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
@@ -174,6 +175,8 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
             loop.remove_signal_handler(signal.SIGTERM)
         if player is not None:
             player.close()
+            print(f"played {player.played_frames / SAMPLE_RATE:.1f} s, underruns: {player.underrun_frames} frames",
+                  file=sys.stderr)
         if recorder is not None:
             recorder.close()
             print(f"recorded {recorder.seconds_written:.1f} s to {record}", file=sys.stderr)
@@ -192,6 +195,26 @@ def _open_player(ring: RingBuffer, options: PlayOptions, buffer_ms: int):
             raise InvalidInputError(f"--device {options.device}: {exc}") from None
         print(f"livemusic: playing without sound: {exc}", file=sys.stderr, flush=True)
         return None
+
+
+async def _follow_playback(session: AsyncMusicSession, ring: RingBuffer, player, buffer_s: float) -> None:
+    """Pause the device as a PAUSE or STOP plays out; resume on PLAY.
+
+    The stream simply stops at a pause, so without this the device would
+    count the silence that follows as underruns. The pause starts when the
+    ring holds just the 100 ms gain ramp, so the fade-out uses the last audio.
+    """
+    from livemusic.audio.player import PlayerState
+
+    while player.played_frames == 0:  # nothing to follow before the first sound
+        await asyncio.sleep(0.01)
+    while True:
+        held = session.playback_state != "playing"
+        if held and player.state is PlayerState.PLAYING and ring.fill_seconds <= 0.12:
+            player.pause()
+        elif not held and player.state is PlayerState.PAUSED and ring.fill_seconds >= buffer_s:
+            player.resume()
+        await asyncio.sleep(0.01)
 
 
 async def _report_first_sound(player) -> None:

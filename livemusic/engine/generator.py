@@ -73,6 +73,20 @@ def _settle_beats(guidance: float) -> float:
     return 32.0 * (1.0 / 32.0) ** (min(max(guidance, 0.0), 6.0) / 6.0)
 
 
+def _pan_gains(pan: float) -> tuple[float, float]:
+    """Constant-power left/right gains for ``pan`` in [-1, 1] (1.0 each at the centre)."""
+    angle = (max(-1.0, min(1.0, pan)) + 1.0) * math.pi / 4.0
+    return math.cos(angle) * math.sqrt(2.0), math.sin(angle) * math.sqrt(2.0)
+
+
+def _note_classes(ev: Event, bright: float, lofi: float) -> tuple[float, int, float]:
+    """The cache classes of a note: velocity layer (soft, loud), brightness step, held length."""
+    vq = 0.5 if ev.vel < 0.3 else 1.0
+    bq = round(bright * (1.0 - 0.5 * lofi) * 8)
+    held = next((c for c in _LENGTH_CLASSES if c >= ev.dur), _LENGTH_CLASSES[-1])
+    return vq, bq, held
+
+
 class Generator:
     """One session's music. Not thread-safe: call it from one thread at a time."""
 
@@ -338,10 +352,8 @@ class Generator:
             else:
                 sounds = fx.sounds[ev.kind]
             # Two velocity layers (soft, loud) colour the sound; the exact velocity is a gain.
-            vq = 0.5 if ev.vel < 0.3 else 1.0
-            bq = round(bright * (1.0 - 0.5 * fx.lofi) * 8)
-            held = next((c for c in _LENGTH_CLASSES if c >= ev.dur), _LENGTH_CLASSES[-1])
-            pan = max(-1.0, min(1.0, ev.pan))
+            vq, bq, held = _note_classes(ev, bright, fx.lofi)
+            pan_l, pan_r = _pan_gains(ev.pan)
             offset = ev.frame - block_start
             for tb, tkey, weight in sounds:
                 var = ev.var % 4 if tb.vocal > 0.02 else 0  # the vowel
@@ -353,16 +365,13 @@ class Generator:
                 curve = _release_curve(max(tb.release, 0.01), sr)
                 n_on = min(int(ev.dur * sr), len(base))
                 n_rel = min(len(curve), len(base) - n_on)
-                gl = gain * math.cos((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
-                gr = gain * math.sin((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
+                gl, gr = gain * pan_l, gain * pan_r
                 self._mix_in(ev.stem, offset, base[:n_on], gl, gr)
                 if n_rel > 0:
                     self._mix_in(ev.stem, offset + n_on, base[n_on:n_on + n_rel] * curve[:n_rel], gl, gr)
             return
-        pan = max(-1.0, min(1.0, ev.pan))
-        gl = gain * math.cos((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
-        gr = gain * math.sin((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
-        self._mix_in(ev.stem, ev.frame - block_start, wave, gl, gr)
+        pan_l, pan_r = _pan_gains(ev.pan)
+        self._mix_in(ev.stem, ev.frame - block_start, wave, gain * pan_l, gain * pan_r)
 
     def _play_chord(self, notes: list[Event], style: Style, ctl: Controls, block_start: int) -> None:
         """A chord as one cached stereo sound (its notes panned across the field)."""
@@ -372,9 +381,7 @@ class Generator:
         sr = self.sample_rate
         fx = self._fx(style)
         first = notes[0]
-        vq = 0.5 if first.vel < 0.3 else 1.0
-        bq = round(ctl.brightness * (1.0 - 0.5 * fx.lofi) * 8)
-        held = next((c for c in _LENGTH_CLASSES if c >= first.dur), _LENGTH_CLASSES[-1])
+        vq, bq, held = _note_classes(first, ctl.brightness, fx.lofi)
         n_on = int(first.dur * sr)
         sounds = fx.sounds["harm"]
         key = ("chord", tuple(k for _, k, _ in sounds), tuple(w for _, _, w in sounds),
@@ -383,9 +390,7 @@ class Generator:
         def make() -> np.ndarray:
             parts = []
             for e in notes:
-                pan = max(-1.0, min(1.0, e.pan))
-                gl = math.cos((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
-                gr = math.sin((pan + 1.0) * math.pi / 4.0) * math.sqrt(2.0)
+                gl, gr = _pan_gains(e.pan)
                 for tb, tkey, weight in sounds:
                     base = _cached(("tone", tkey, e.midi, held, vq, bq, 0, sr),
                                    lambda: render_tone(tb, e.midi, held, vq, bq / 8, sr, 0))

@@ -819,16 +819,23 @@ def filter_reason(prompt: Any) -> str | None:
     return None
 
 
-def filtered_prompts(prompts: list[WeightedPrompt]) -> list[LiveMusicFilteredPrompt]:
-    """The prompts the engine ignores (empty, too long, not text), each with its reason."""
-    filtered = []
+def _screen(prompts: list[WeightedPrompt]) -> tuple[list[WeightedPrompt], list[LiveMusicFilteredPrompt]]:
+    """The usable prompts, and the ignored ones (empty, too long, not text) with their reasons."""
+    usable, filtered = [], []
     for prompt in prompts:
         reason = filter_reason(prompt)
-        if reason is not None:
+        if reason is None:
+            usable.append(prompt)
+        else:
             text = getattr(prompt, "text", None)
             filtered.append(LiveMusicFilteredPrompt(text=text if isinstance(text, str) else repr(text),
                                                     filtered_reason=reason))
-    return filtered
+    return usable, filtered
+
+
+def filtered_prompts(prompts: list[WeightedPrompt]) -> list[LiveMusicFilteredPrompt]:
+    """The prompts the engine ignores (empty, too long, not text), each with its reason."""
+    return _screen(prompts)[1]
 
 
 def mix_prompts(prompts: list[WeightedPrompt]) -> tuple[Style | None, list[LiveMusicFilteredPrompt]]:
@@ -838,12 +845,11 @@ def mix_prompts(prompts: list[WeightedPrompt]) -> tuple[Style | None, list[LiveM
     set it (weights are relative); a negative weight moves the mix away from that
     prompt's style.
     """
-    filtered = filtered_prompts(prompts)
+    usable, filtered = _screen(prompts)
     used: list[tuple[np.ndarray, np.ndarray, float]] = []
-    for prompt in prompts:
-        if filter_reason(prompt) is None:
-            vec, strength = _prompt_fields(_normalize(prompt.text))
-            used.append((vec, strength, float(prompt.weight)))
+    for prompt in usable:
+        vec, strength = _prompt_fields(_normalize(prompt.text))
+        used.append((vec, strength, float(prompt.weight)))
     if not used:
         return None, filtered
     # Per field, a weighted average over the prompts that set it: "flute" next to

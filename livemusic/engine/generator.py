@@ -28,11 +28,9 @@ import numpy as np
 
 from livemusic.engine.composer import STEM_BASS, STEM_DRUMS, STEM_HARM, STEM_LEAD, Composer, Controls, Event
 from livemusic.engine.style import DEFAULT_STYLE, Style, mix_prompts
+from livemusic.engine.effects import Delay, Master, Reverb
 from livemusic.engine.synth import (
     F32,
-    Delay,
-    Master,
-    Reverb,
     SoundCache,
     Timbre,
     midi_hz,

@@ -120,43 +120,105 @@ def filt(x: np.ndarray, kind: str, f0: float, q: float, sr: float) -> np.ndarray
     return np.fft.irfft(spec, nfft)[:n].astype(F32, copy=False)
 
 
+@lru_cache(maxsize=24)
+def _noise_spectrum(nfft: int) -> np.ndarray:
+    """The spectrum of the first ``nfft`` samples of the noise table (cached: note lengths repeat)."""
+    return np.fft.rfft(noise(nfft)).astype(np.complex64)
+
+
+def colored_noise(n: int, seed: int, sr: float, *filters: tuple[str, float, float]) -> np.ndarray:
+    """``n`` samples of noise through the biquads ``filters`` (``(kind, f0, q)`` each).
+
+    The noise is one period of a periodic signal, so the filters are applied to a
+    cached spectrum and are in their steady state from the first sample: one inverse
+    FFT per call. ``seed`` picks where in the period the samples start.
+    """
+    nfft = fft_size(n)
+    spec = _noise_spectrum(nfft)
+    for kind, f0, q in filters:
+        spec = spec * biquad_response(kind, f0, q, sr, nfft)
+    y = np.fft.irfft(spec, nfft).astype(F32)
+    start = seed * 7919 % nfft
+    return y[start:start + n] if start + n <= nfft else np.concatenate([y[start:], y[: start + n - nfft]])
+
+
 # --------------------------------------------------------------------------- oscillators
-
-
-def _polyblep(t: np.ndarray, dt: float) -> np.ndarray:
-    """PolyBLEP residual that removes the aliasing step of a naive sawtooth."""
-    out = np.zeros_like(t)
-    lo = t < dt
-    x = t[lo] / dt
-    out[lo] = x + x - x * x - 1.0
-    hi = t > 1.0 - dt
-    x = (t[hi] - 1.0) / dt
-    out[hi] = x * x + x + x + 1.0
-    return out
-
-
-def saw(phase: np.ndarray, dt: float) -> np.ndarray:
-    """Band-limited sawtooth for a phase in cycles (``dt`` = cycles per sample)."""
-    t = phase - np.floor(phase)
-    return 2.0 * t - 1.0 - _polyblep(t, dt)
-
-
-def square(phase: np.ndarray, dt: float) -> np.ndarray:
-    """Band-limited square: the difference of two band-limited saws half a cycle apart."""
-    return 0.5 * (saw(phase, dt) - saw(phase + 0.5, dt))
 
 
 def sine(phase: np.ndarray) -> np.ndarray:
     return np.sin(phase * F32(TWO_PI))
 
 
-def triangle(phase: np.ndarray, f0: float, sr: float) -> np.ndarray:
-    """Triangle from its first odd harmonics (those below Nyquist)."""
-    out = sine(phase)
-    for k, sign in ((3, -1.0), (5, 1.0)):
-        if k * f0 < 0.45 * sr:
-            out += F32(sign / (k * k)) * sine(phase * F32(k))
-    return out * F32(0.8)
+def biquad_at(kind: str, f0: float, q: float, sr: float, freqs: np.ndarray) -> np.ndarray:
+    """Complex response of a biquad (see :func:`_biquad`) at ``freqs`` in Hz."""
+    b, a = _biquad(kind, f0, q, sr)
+    z1 = np.exp(-1j * TWO_PI * freqs / sr)
+    z2 = z1 * z1
+    return (b[0] + b[1] * z1 + b[2] * z2) / (a[0] + a[1] * z1 + a[2] * z2)
+
+
+#: Phases are unsigned 32-bit fixed point: a full cycle is 2**32, so they wrap by themselves.
+_CYCLE = 2.0**32
+
+
+def cycles(n: int, hz: float, sr: float, wobble: np.ndarray | None = None, start: float = 0.0) -> np.ndarray:
+    """The phase of an oscillator at ``hz`` for ``n`` samples (uint32, see :data:`_CYCLE`).
+
+    ``wobble`` multiplies the frequency sample by sample (vibrato); ``start`` is the
+    initial phase in cycles.
+    """
+    step = hz / sr * _CYCLE
+    offset = np.uint32(int(start % 1.0 * _CYCLE))
+    if wobble is None:
+        return np.arange(n, dtype=np.uint32) * np.uint32(round(step) % 2**32) + offset
+    return np.cumsum(np.rint(wobble * step).astype(np.uint32), dtype=np.uint32) + offset
+
+
+class Wavetable:
+    """One period of a waveform, given by its harmonics, read at any phase.
+
+    An oscillator through a filter that does not move is periodic: one period holds
+    its harmonics, each scaled by the filter's response at its frequency. Building that
+    period costs one small inverse FFT, and a note then costs a table lookup with
+    linear interpolation per sample, instead of FFTs over the whole note.
+    """
+
+    def __init__(self, harmonics: np.ndarray) -> None:
+        """``harmonics[k]``: complex amplitude of harmonic ``k`` (as a sine; index 0 unused)."""
+        size = max(256, 1 << (8 * len(harmonics) - 1).bit_length())  # 8 points per cycle of the top harmonic
+        spec = np.zeros(size // 2 + 1, np.complex128)
+        spec[1:len(harmonics)] = harmonics[1:] * (-0.5j * size)
+        table = np.fft.irfft(spec, size).astype(F32)
+        self.shift = 33 - size.bit_length()
+        self.table = table
+        self.slope = np.roll(table, -1) - table
+
+    def read(self, phase: np.ndarray) -> np.ndarray:
+        """The waveform at ``phase`` (uint32 from :func:`cycles`)."""
+        return lerp(self.table, self.slope, phase, self.shift)
+
+
+def lerp(table: np.ndarray, slope: np.ndarray, pos: np.ndarray, shift: int) -> np.ndarray:
+    """``table`` read at fixed-point positions ``pos`` (uint32, ``shift`` fractional bits), interpolated.
+
+    ``slope[i]`` is ``table[i + 1] - table[i]``.
+    """
+    idx = (pos >> np.uint32(shift)).astype(np.intp)  # np.take is fastest with intp indices
+    frac = (pos & np.uint32((1 << shift) - 1)).astype(F32)
+    frac *= F32(1.0 / (1 << shift))
+    out = np.take(slope, idx)
+    out *= frac
+    out += np.take(table, idx)
+    return out
+
+
+def saw_harmonics(count: int) -> np.ndarray:
+    """Sine amplitudes of a sawtooth rising from -1 to 1, harmonics 0..``count`` (0 unused)."""
+    k = np.arange(count + 1, dtype=np.float64)
+    k[0] = 1.0
+    out = -2.0 / np.pi / k
+    out[0] = 0.0
+    return out
 
 
 def karplus_strong(f0: float, n: int, sr: float, decay: float, bright: float, seed: int) -> np.ndarray:
@@ -165,9 +227,9 @@ def karplus_strong(f0: float, n: int, sr: float, decay: float, bright: float, se
     The loop (delay line + averaging filter) multiplies each period's spectrum by the
     filter's magnitude response, so period ``k`` is the first period's spectrum times
     ``H**k``: all periods come out of one inverse FFT. The period is rounded up to
-    whole samples and the result read back at the exact pitch.
+    a size the FFT handles fast and the result read back at the exact pitch.
     """
-    period = int(math.ceil(sr / f0))
+    period = fft_size(int(math.ceil(sr / f0)))
     ratio = period * f0 / sr  # <= 1: read slower than written to land on f0
     count = int(math.ceil(n * ratio / period)) + 2
     excite = noise(period, seed).astype(np.float64)
@@ -177,19 +239,16 @@ def karplus_strong(f0: float, n: int, sr: float, decay: float, bright: float, se
     pole = math.exp(-TWO_PI * min(f0 * (1.5 + 40.0 * bright * bright), 0.45 * sr) / sr)
     spectrum = (spectrum * response([1.0 - pole], [1.0, -pole], period)).astype(np.complex64)
     w = np.pi * np.arange(len(spectrum)) / (period / 2.0) / 2.0
-    loss = -3.0 * math.log(10) * (period / sr) / max(decay, 0.05)  # fundamental: -60 dB at decay
+    loss = -3.0 * math.log(10) / f0 / max(decay, 0.05)  # fundamental: -60 dB at decay
     damping = (4.0 - 3.0 * bright) * np.log(np.maximum(np.cos(w / 2.0), 1e-6))
     per_period = np.maximum(loss + damping, -30.0).astype(F32)  # log gain of one trip round the loop
     k = np.arange(count, dtype=F32)[:, None]
     gains = np.exp(np.maximum(k * per_period[None, :], F32(-60.0)))  # no denormals
-    periods = np.fft.irfft(spectrum[None, :] * gains, n=period, axis=1)
-    y = periods.ravel().astype(F32)
-    pos = np.arange(n, dtype=np.float64) * ratio  # read position, linear interpolation
-    idx = pos.astype(np.int64)
-    frac = (pos - idx).astype(F32)
-    out = y[idx]
-    out += frac * (y[idx + 1] - out)
-    return out * F32(1.0 / (np.abs(y[:period]).max() + 1e-9))
+    y = np.fft.irfft(spectrum[None, :] * gains, n=period, axis=1).astype(F32).ravel()
+    y *= F32(1.0 / (np.abs(y[:period]).max() + 1e-9))
+    shift = min(31 - len(y).bit_length(), 20)  # fixed-point read positions that fit 32 bits
+    pos = np.arange(n, dtype=np.uint32) * np.uint32(round(ratio * (1 << shift)))
+    return lerp(y, np.diff(y, append=y[-1]), pos, shift)
 
 
 # --------------------------------------------------------------------------- timbres
@@ -261,8 +320,10 @@ def _top_frequency(tb: Timbre, f0: float, bright: float, vel: float) -> float:
         top = max(top, f0 * tb.mallet_ratio * 2.6)
     if tb.pluck > 0.02:
         top = max(top, f0 * (1.5 + 40.0 * _pluck_brightness(tb, bright, vel) ** 2) * 4.0)
-    if tb.breath > 0.02 or tb.drive > 0.3:
-        top = math.inf  # noise or strong saturation: broadband
+    if tb.breath > 0.02:  # a band of noise at twice the pitch; -30 dB two octaves up
+        top = max(top, min(f0 * 2.0, 6000.0) * 4.0)
+    if tb.drive > 0.3:
+        top = math.inf  # strong saturation: broadband
     return top
 
 
@@ -291,48 +352,17 @@ def _render_tone(tb: Timbre, midi: float, dur: float, vel: float, bright: float,
     f0 = midi_hz(midi)
     n_on = max(int(dur * sr), 16)
     n = n_on + int(max(tb.release, 0.01) * sr)
-    if tb.pluck > 0.02 or tb.mallet > 0.02:
-        n = max(n, int(min(tb.decay * 2.0, 3.0) * sr))
+    if tb.pluck > 0.02 or tb.mallet > 0.02:  # struck and plucked sounds ring on, until the release fades them
+        n = max(n, min(int(min(tb.decay * 2.0, 3.0) * sr), n_on + int(2.0 * max(tb.release, 0.01) * sr)))
     env = _envelope(n_on, n, sr, tb)
     t = np.arange(n, dtype=F32) / F32(sr)
-    dt = f0 / sr
-    if tb.vibrato > 0.01:
-        depth = tb.vibrato * 0.006
-        ramp = np.minimum(t / F32(0.4), F32(1.0))
-        phase = np.cumsum(F32(dt) * (F32(1.0) + F32(depth) * ramp * np.sin(t * F32(TWO_PI * 5.2))), dtype=F32)
-    else:
-        phase = t * F32(f0)
-    phase = phase.astype(F32, copy=False)
+    wobble = _vibrato(n, sr, tb.vibrato) if tb.vibrato > 0.01 else None
+    if tb.fm > 0.02 or tb.mallet > 0.02:  # phase in cycles, for the sine-based voices
+        phase = t * F32(f0) if wobble is None else np.cumsum(F32(f0 / sr) * wobble, dtype=F32)
     out = np.zeros(n, F32)
     brightmul = 2.0 ** ((bright - 0.5) * 3.0) * (0.6 + 0.6 * vel)
-
-    osc_total = tb.sine + tb.tri + tb.saw + tb.square
-    if osc_total > 0.02:
-        osc = np.zeros(n, F32)
-        if tb.sine > 0.02:
-            osc += F32(tb.sine) * sine(phase)
-        if tb.tri > 0.02:
-            osc += F32(tb.tri) * triangle(phase, f0, sr)
-        if tb.saw > 0.02 or tb.square > 0.02:
-            detunes = (0.0,) if tb.detune < 0.05 else (-1.0, 1.0)
-            for d in detunes:
-                ph = phase * F32(2.0 ** (d * tb.detune * 25.0 / 1200.0)) + F32(0.37 * (d > 0))
-                g = F32(1.0 / len(detunes))
-                if tb.saw > 0.02:
-                    osc += g * F32(tb.saw * 0.7) * saw(ph, dt)
-                if tb.square > 0.02:
-                    osc += g * F32(tb.square * 0.8) * square(ph, dt)
-        cutoff = f0 * max(tb.cutoff, 0.5) * brightmul
-        q = 0.707 + tb.reso * 6.0
-        nfft = fft_size(n + ring_time(cutoff, q, sr))
-        spec = np.fft.rfft(osc, nfft)
-        dark = np.fft.irfft(spec * biquad_response("lp", cutoff, q, sr, nfft).astype(np.complex64), nfft)[:n]
-        if tb.fenv > 0.02:  # the filter opens at the attack and closes with the decay
-            hi = biquad_response("lp", cutoff * (1.0 + 6.0 * tb.fenv), q, sr, nfft).astype(np.complex64)
-            bright_v = np.fft.irfft(spec * hi, nfft)[:n]
-            fe = np.exp(-t * F32(1.0 / max(tb.decay * 0.5, 0.02)))
-            dark = dark + fe * (bright_v - dark)
-        out += dark.astype(F32, copy=False)
+    if tb.sine + tb.tri + tb.saw + tb.square > 0.02:
+        out += _oscillators(tb, f0, n, sr, brightmul, wobble, t)
     if tb.fm > 0.02:
         index = tb.fm_index * (0.5 + vel) * (0.5 + bright)
         ienv = np.exp(-t * F32(1.0 / max(tb.decay * 0.6, 0.02)))
@@ -348,16 +378,26 @@ def _render_tone(tb: Timbre, midi: float, dur: float, vel: float, bright: float,
                 m += F32(amp) * sine(phase * F32(ratio)) * np.exp(-t * F32(1.0 / dec))
         out += F32(tb.mallet) * m * np.exp(-t * F32(1.0 / max(tb.decay, 0.05)))
     if tb.breath > 0.02:
-        br = filt(noise(n, seed * 31 + 7), "bp", min(f0 * 2.0, 6000.0), 3.0, sr)
+        br = colored_noise(n, seed * 31 + 7, sr, ("bp", min(f0 * 2.0, 6000.0), 3.0))
         out += F32(tb.breath * 0.6) * br
     if tb.vocal > 0.02:
-        out += F32(tb.vocal) * _vocal(phase, dt, n, sr, seed)
+        out += F32(tb.vocal) * _vocal(f0, n, sr, wobble, seed)
     if tb.drive > 0.02:
         k = 1.0 + tb.drive * 8.0
         out = np.tanh(out * F32(k)) * F32(1.0 / math.tanh(k))
     out *= env
     out -= env * F32(out.sum() / max(env.sum(), 1e-9))  # no DC: remove the note's mean, shaped by its envelope
     return _trim(out * F32(vel / (float(np.abs(out).max()) + 1e-9)))
+
+
+def _vibrato(n: int, sr: float, amount: float) -> np.ndarray:
+    """The frequency multiplier of a 5.2 Hz vibrato that fades in over 0.4 s.
+
+    It moves slowly, so it is computed every 16 samples and held in between.
+    """
+    t = np.arange(0, n + 15, 16, dtype=F32) / F32(sr)
+    coarse = F32(1.0) + F32(amount * 0.006) * np.minimum(t / F32(0.4), F32(1.0)) * np.sin(t * F32(TWO_PI * 5.2))
+    return np.repeat(coarse, 16)[:n]
 
 
 def _trim(x: np.ndarray, floor: float = 2e-4) -> np.ndarray:
@@ -371,16 +411,62 @@ def _trim(x: np.ndarray, floor: float = 2e-4) -> np.ndarray:
     return x
 
 
-def _vocal(phase: np.ndarray, dt: float, n: int, sr: float, seed: int) -> np.ndarray:
-    """A sung vowel: a glottal-like source through three formant resonators."""
-    vowel = "aoue"[seed % 4]
-    formants = _VOWELS[vowel]
-    nfft = fft_size(n + max(ring_time(f, f / bw, sr) for f, bw in formants))
-    # a glottal pulse falls off faster than a saw; then three formant resonators in parallel
-    h = sum(g * biquad_response("bp", f, f / bw, sr, nfft) for g, (f, bw) in zip((1.0, 0.7, 0.5), formants))
-    h = h * biquad_response("lp", 900.0, 0.6, sr, nfft) * 2.0
-    spec = np.fft.rfft(saw(phase, dt), nfft) * h.astype(np.complex64)
-    return np.fft.irfft(spec, nfft)[:n].astype(F32)
+def _oscillators(tb: Timbre, f0: float, n: int, sr: float, brightmul: float,
+                 wobble: np.ndarray | None, t: np.ndarray) -> np.ndarray:
+    """Sine, triangle, saw and square through the timbre's resonant lowpass.
+
+    With a filter envelope the cutoff starts ``1 + 6 * fenv`` times higher and falls
+    with the decay (a crossfade between the two filtered waveforms). Detuned saws and
+    squares are two copies a few cents apart, the second half a cycle in.
+    """
+    count = max(int(0.45 * sr / f0), 1)  # harmonics below the band limit
+    level = {name: v if v > 0.02 else 0.0 for name, v in
+             (("sine", tb.sine), ("tri", tb.tri), ("saw", tb.saw), ("square", tb.square))}
+    steady = np.zeros(count + 1)
+    steady[1] = level["sine"] + 0.8 * level["tri"]
+    for k, sign in ((3, -1.0), (5, 1.0)):  # the triangle's next odd harmonics
+        if k <= count:
+            steady[k] += 0.8 * level["tri"] * sign / (k * k)
+    buzz = saw_harmonics(count) * (0.7 * level["saw"])
+    buzz[1::2] += saw_harmonics(count)[1::2] * (0.8 * level["square"])  # a square: a saw's odd harmonics
+    voices = [(steady, ((1.0, 0.0),))]
+    if tb.detune >= 0.05:
+        cents = tb.detune * 25.0 / 1200.0
+        voices.append((0.5 * buzz, ((2.0 ** -cents, 0.0), (2.0 ** cents, 0.37))))
+    else:
+        steady += buzz
+    freqs = np.arange(count + 1) * f0
+    cutoff = f0 * max(tb.cutoff, 0.5) * brightmul
+    q = 0.707 + tb.reso * 6.0
+    dark = biquad_at("lp", cutoff, q, sr, freqs)
+    opening = None
+    if tb.fenv > 0.02:  # the filter opens at the attack and closes with the decay
+        opening = biquad_at("lp", cutoff * (1.0 + 6.0 * tb.fenv), q, sr, freqs) - dark
+        fe = np.exp(-t * F32(1.0 / max(tb.decay * 0.5, 0.02)))
+        m = int(np.searchsorted(-fe, -1e-4))  # where the opening has died away
+    out = np.zeros(n, F32)
+    for harmonics, reads in voices:
+        if not harmonics.any():
+            continue
+        low = Wavetable(harmonics * dark)
+        high = Wavetable(harmonics * opening) if opening is not None else None
+        for ratio, start in reads:
+            phase = cycles(n, f0 * ratio, sr, wobble, start)
+            out += low.read(phase)
+            if high is not None:
+                out[:m] += fe[:m] * high.read(phase[:m])
+    return out
+
+
+def _vocal(f0: float, n: int, sr: float, wobble: np.ndarray | None, seed: int) -> np.ndarray:
+    """A sung vowel: a glottal-like source through three formant resonators in parallel."""
+    formants = _VOWELS["aoue"[seed % 4]]
+    count = max(int(0.45 * sr / f0), 1)
+    freqs = np.arange(count + 1) * f0
+    h = sum(g * biquad_at("bp", f, f / bw, sr, freqs) for g, (f, bw) in zip((1.0, 0.7, 0.5), formants))
+    # a glottal pulse falls off faster than a saw
+    h = h * biquad_at("lp", 900.0, 0.6, sr, freqs) * 2.0
+    return Wavetable(saw_harmonics(count) * h).read(cycles(n, f0, sr, wobble))
 
 
 # --------------------------------------------------------------------------- drums
@@ -416,22 +502,23 @@ def render_drum(kind: str, kit: Kit, vel: float, bright: float, sr: float, var: 
         ph = F32(f0) * t + F32(f0 * 3.5 * sweep) * (F32(1.0) - np.exp(-t / F32(sweep)))
         x = sine(ph) * np.exp(-t / F32(dec))
         n_click = min(n, int(0.006 * sr))
-        click = filt(noise(n_click, 11 + var), "hp", 1500.0 * b, 0.7, sr) * np.exp(-t[:n_click] / F32(0.0015))
+        click = colored_noise(n_click, 11 + var, sr, ("hp", 1500.0 * b, 0.7)) * np.exp(-t[:n_click] / F32(0.0015))
         x[:n_click] += F32(kit.kick_click * 0.5) * click
         drive = 1.0 + 3.0 * kit.drive + 1.5 * kit.kick_decay
         x = np.tanh(x * F32(drive)) * F32(1.0 / math.tanh(drive))
     elif kind in ("snare", "clap"):
         n = int(sr * (kit.snare_decay * 3.0 + 0.12))
         t = np.arange(n, dtype=F32) / F32(sr)
-        nz = filt(noise(n, 23 + var), "bp", (1800.0 + 1500 * kit.acoustic) * b, 0.6, sr)
+        band = ("bp", (1800.0 + 1500 * kit.acoustic) * b, 0.6)
         if kind == "clap":
             env = np.zeros(n, F32)
             for k, off in enumerate((0.0, 0.011, 0.022)):
                 s = int(off * sr)
                 env[s:] += np.exp(-(t[: n - s]) / F32(0.004 if k < 2 else 0.12 + kit.snare_decay * 0.5)) * F32(0.8)
-            x = filt(nz, "bp", 1300.0 * b, 1.2, sr) * env * F32(2.0)
+            x = colored_noise(n, 23 + var, sr, band, ("bp", 1300.0 * b, 1.2)) * env * F32(2.0)
         else:
             body = sine(F32(kit.snare_hz) * t + F32(kit.snare_hz * 0.01) * (F32(1.0) - np.exp(-t / F32(0.01)))) * np.exp(-t / F32(0.045))
+            nz = colored_noise(n, 23 + var, sr, band)
             x = F32(1.0 - kit.snare_noise * 0.6) * body + F32(kit.snare_noise * 1.3) * nz * np.exp(-t / F32(kit.snare_decay))
     elif kind in ("hat", "ohat", "shaker", "crash", "ride"):
         dec = {"hat": kit.hat_decay, "ohat": 0.22 + kit.hat_decay, "shaker": 0.05, "crash": 1.1, "ride": 0.6}[kind]
@@ -439,7 +526,7 @@ def render_drum(kind: str, kit: Kit, vel: float, bright: float, sr: float, var: 
         t = np.arange(n, dtype=F32) / F32(sr)
         cut = {"hat": 7000.0, "ohat": 6500.0, "shaker": 5000.0, "crash": 4000.0, "ride": 5000.0}[kind]
         cut = cut * (0.55 + 0.6 * kit.hat_tone) * b
-        x = filt(noise(n, 37 + var + len(kind)), "hp", min(cut, 0.4 * sr), 0.8, sr)
+        x = colored_noise(n, 37 + var + len(kind), sr, ("hp", min(cut, 0.4 * sr), 0.8))
         if kind in ("ride", "crash"):
             x = x + F32(0.3) * sine(t * F32(587.0 + 200.0 * kit.hat_tone) + F32(0.4) * sine(t * F32(1523.0)))
         att = np.minimum(t / F32(0.012 if kind == "shaker" else 0.0008), F32(1.0))
@@ -452,7 +539,7 @@ def render_drum(kind: str, kit: Kit, vel: float, bright: float, sr: float, var: 
         ph = F32(hz) * t + F32(hz * 0.25 * 0.02) * (F32(1.0) - np.exp(-t / F32(0.02)))
         x = (sine(ph) + F32(0.25) * sine(ph * F32(2.02))) * np.exp(-t / F32(dec))
         m = min(n, int(0.01 * sr))
-        x[:m] += F32(0.4) * filt(noise(m, 53 + var), "bp", hz * 6.0 * b, 1.0, sr) * np.exp(-t[:m] / F32(0.003))
+        x[:m] += F32(0.4) * colored_noise(m, 53 + var, sr, ("bp", hz * 6.0 * b, 1.0)) * np.exp(-t[:m] / F32(0.003))
     elif kind == "rim":
         n = int(sr * 0.06)
         t = np.arange(n, dtype=F32) / F32(sr)

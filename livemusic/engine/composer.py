@@ -415,7 +415,7 @@ class Composer:
             pitch_u = rng.random((4, STEPS))
             contour = np.cumsum(rng.normal(0, 2.5, 16))
             arp_shape = int(rng.integers(3))
-        lead_on = rng.random() > 0.15 * min(temp * ctl.diversity, 2.0)
+        lead_on = rng.random() > 0.15 * min(temp, 2.0)  # temp already carries the DIVERSITY boost
         return _Phrase(length, prog, per_bar, drum_u, bass_u, harm_u, lead_u, pitch_u,
                        contour - contour.mean(), lead_on, arp_shape)
 

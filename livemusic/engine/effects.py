@@ -42,116 +42,95 @@ class Reverb:
     response, one partition per block. Each send keeps its own spectra history, so
     the wet signal of the summed send (the mix) and, when stems are wanted, of each
     stem's send come from the same math. Stem histories are only kept while stems
-    are active (they start empty when turned on).
+    are active (they start empty when turned on). ``level`` scales the wet signal.
     """
 
-    def __init__(self, sr: float, block: int, stems: int, seconds: float = 1.5) -> None:
-        self.decim = next(d for d in (4, 3, 2, 1) if block % d == 0)
-        self.p = block // self.decim
-        rate = sr / self.decim
-        ir = _room_impulse(rate, seconds)
-        parts = -(-len(ir) // self.p)
-        ir = np.concatenate([ir, np.zeros((parts * self.p - len(ir), 2))])
-        blocks = ir.reshape(parts, self.p, 2).transpose(2, 0, 1)  # ch, part, p
+    def __init__(self, sr: float, block: int, stems: int, level: float = 1.0, seconds: float = 1.5) -> None:
+        self.decim = d = next(d for d in (4, 3, 2, 1) if block % d == 0)
+        self.p = p = block // d
+        ir = _room_impulse(sr / d, seconds)
+        parts = -(-len(ir) // p)
+        ir = np.concatenate([ir, np.zeros((parts * p - len(ir), 2))])
+        blocks = ir.reshape(parts, p, 2).transpose(2, 0, 1)  # ch, part, p
         # Reversed partitions, so that a contiguous slice of the doubled history lines up.
-        self.h = np.fft.rfft(blocks, n=2 * self.p, axis=2)[:, ::-1, :].astype(np.complex64)
+        self.h = (level * np.fft.rfft(blocks, n=2 * p, axis=2)[:, ::-1, :]).astype(np.complex64)
         self.parts = parts
         self.stems = stems
-        bins = self.p + 1
-        self.hist = np.zeros((stems + 1, 2 * parts, bins), np.complex64)  # last row: the mix send
+        rows = stems + 1  # the last row is the mix's send
+        self.hist = np.zeros((rows, 2 * parts, p + 1), np.complex64)
         self.head = 0
-        self.prev = np.zeros((stems + 1, self.p), F32)
-        self.last = np.zeros((stems + 1, 2), F32)  # upsampling memory per output path (row, channel)
+        self.prod = np.zeros((rows, 2, parts, p + 1), np.complex64)  # reused: faster than a fresh array
+        # Overlap-save input frames, the previous block then this one. float64, because
+        # numpy's FFT of several float32 rows is several times slower.
+        self.frame = np.zeros((rows, 2 * p))
+        self.box = np.full(d, 1.0 / d, F32)  # anti-alias filter of the decimation: mean of d neighbours
+        self.pairs = np.zeros((rows, 2, p, 2), F32)  # each low-rate output sample after the one before it
+        # Up to the full rate by linear interpolation between neighbouring low-rate samples
+        # (delayed by most of a low-rate sample, so that it needs no look-ahead).
+        ramp = np.arange(1, d + 1) / d
+        self.interp = np.array([1.0 - ramp, ramp], F32)
         self.stems_on = False
 
-    def _down(self, x: np.ndarray) -> np.ndarray:
-        """Decimate by summing ``decim`` neighbours (a boxcar anti-alias filter)."""
-        d = self.decim
-        if d == 1:
-            return x.astype(F32, copy=False)
-        out = x[..., 0::d].copy()
-        for k in range(1, d):
-            out += x[..., k::d]
-        return out * F32(1.0 / d)
+    def process(self, sends: np.ndarray) -> np.ndarray:
+        """The stereo wet blocks ``(rows, 2, block)`` of one block of mono sends ``(rows, block)``.
 
-    def push(self, mix_send: np.ndarray, stem_sends: np.ndarray | None = None) -> None:
-        """Feed one block: the mix's mono send and, if stems are wanted, each stem's."""
-        self.head = (self.head + 1) % self.parts
-        i = (self.head + self.parts - 1) % self.parts  # newest slot (and its copy at i + parts)
-        rows = [self.stems]
-        sends = self._down(mix_send)[None]
-        if stem_sends is not None:
-            if not self.stems_on:
-                self.hist[: self.stems] = 0
-                self.prev[: self.stems] = 0
-                self.stems_on = True
-            rows = list(range(self.stems)) + rows
-            sends = np.concatenate([self._down(stem_sends), sends])
-        frame = np.concatenate([self.prev[rows], sends], axis=1)
-        self.prev[rows] = sends
-        spec = np.fft.rfft(frame, axis=1).astype(np.complex64, copy=False)
+        The rows are the mix's send alone, or each stem's send followed by the mix's.
+        """
+        stems_on = len(sends) > 1
+        if stems_on and not self.stems_on:
+            self.hist[:-1] = 0
+            self.frame[:-1] = 0
+            self.pairs[:-1] = 0
+        self.stems_on = stems_on
+        rows = slice(None) if stems_on else slice(-1, None)
+        p, parts = self.p, self.parts
+        frame = self.frame[rows]
+        frame[:, :p] = frame[:, p:]
+        frame[:, p:] = sends.reshape(len(sends), p, self.decim) @ self.box
+        spec = np.fft.rfft(frame, axis=1)
+        # The newest spectrum goes to slot i and its copy at i + parts; partitions line up
+        # with the contiguous slice that starts after it.
+        i = self.head
+        self.head = (i + 1) % parts
         self.hist[rows, i] = spec
-        self.hist[rows, i + self.parts] = spec
-
-    def wet(self, which: int | None) -> np.ndarray:
-        """The stereo wet block ``(2, block)`` of one stem's send, or of the mix's (``None``)."""
-        row = self.stems if which is None else which
-        return self._wet([row])[0]
-
-    def wet_stems(self) -> np.ndarray:
-        """The wet blocks of every stem's send at once, shaped ``(stems, 2, block)``."""
-        return self._wet(list(range(self.stems)))
-
-    def _wet(self, rows: list[int]) -> np.ndarray:
-        src = self.hist[rows, self.head:self.head + self.parts]          # (rows, parts, bins)
-        spec = (src[:, None] * self.h[None]).sum(axis=2)                  # (rows, 2, bins)
-        low = np.fft.irfft(spec, n=2 * self.p, axis=2)[:, :, self.p:].astype(F32)  # (rows, 2, p)
-        d = self.decim
-        if d == 1:
-            return low
-        # Up to the full rate: hold each sample d times, then average d neighbours
-        # (together a linear interpolation, delayed by a fraction of a low-rate sample).
-        held = np.repeat(low, d, axis=2)
-        ext = np.concatenate([np.repeat(self.last[rows][:, :, None], d - 1, axis=2), held], axis=2)
-        self.last[rows] = low[:, :, -1]
-        n = held.shape[2]
-        out = ext[:, :, d - 1:d - 1 + n].copy()
-        for k in range(1, d):
-            out += ext[:, :, d - 1 - k:d - 1 - k + n]
-        return out * F32(1.0 / d)
+        self.hist[rows, i + parts] = spec
+        src = self.hist[rows, self.head:self.head + parts]               # (rows, parts, bins)
+        prod = np.multiply(src[:, None], self.h, out=self.prod[rows])
+        wet = prod.sum(axis=2)                                           # (rows, 2, bins)
+        low = np.fft.irfft(wet, n=2 * p, axis=2)[..., p:]
+        pairs = self.pairs[rows]
+        pairs[..., 0, 0] = pairs[..., -1, 1]
+        pairs[..., 1:, 0] = low[..., :-1]
+        pairs[..., 1] = low
+        return (pairs.reshape(-1, 2) @ self.interp).reshape(len(sends), 2, -1)
 
 
 class Delay:
-    """A tempo-synced feedback echo on a mono send; left and right taps differ for width."""
+    """Tempo-synced feedback echoes of mono sends, one line each; left and right taps differ for width."""
 
-    def __init__(self, sr: float, seconds: float = 4.0) -> None:
-        self.buf = np.zeros(int(sr * seconds), F32)
+    def __init__(self, sr: float, block: int, lines: int, seconds: float = 4.0) -> None:
+        self.size = -(-int(sr * seconds) // block) * block  # whole blocks: writing one never wraps
+        # One more block mirrors the first, so that reading a block never wraps either.
+        self.buf = np.zeros((lines, self.size + block), F32)
         self.pos = 0
 
-    def _read(self, start: int, n: int) -> np.ndarray:
-        size = len(self.buf)
-        start %= size
-        if start + n <= size:
-            return self.buf[start:start + n]
-        return np.concatenate([self.buf[start:], self.buf[: start + n - size]])
+    def process(self, x: np.ndarray, delay: int, feedback: float, out: np.ndarray) -> None:
+        """Add the echoes of sends ``x`` ``(lines, block)`` to ``out`` ``(lines, 2, block)``.
 
-    def _write(self, y: np.ndarray) -> None:
-        size = len(self.buf)
-        n = len(y)
-        first = min(n, size - self.pos)
-        self.buf[self.pos:self.pos + first] = y[:first]
-        if first < n:
-            self.buf[: n - first] = y[first:]
-
-    def process(self, x: np.ndarray, delay: int, feedback: float) -> np.ndarray:
-        """Echoes of ``x`` as ``(2, n)``; ``delay`` (samples) must be at least ``len(x)``."""
-        n = len(x)
+        ``delay`` (samples) is at least a block; the right tap, half as late again, must
+        fit in the line.
+        """
+        n, size = x.shape[1], self.size
         delay = max(delay, n)
-        echo = self._read(self.pos - delay, n).copy()
-        echo_r = self._read(self.pos - delay - delay // 2, n).copy()
-        self._write(x + F32(feedback) * echo)
-        self.pos = (self.pos + n) % len(self.buf)
-        return np.stack([echo, echo_r])
+        left = self.buf[:, (self.pos - delay) % size:][:, :n]
+        out[:, 0] += left
+        out[:, 1] += self.buf[:, (self.pos - delay - delay // 2) % size:][:, :n]
+        new = self.buf[:, self.pos:self.pos + n]
+        np.multiply(left, F32(feedback), out=new)
+        new += x
+        if self.pos == 0:
+            self.buf[:, size:] = new
+        self.pos = (self.pos + n) % size
 
 
 def k_weighting(sr: float) -> np.ndarray:
@@ -173,24 +152,29 @@ def k_weighting(sr: float) -> np.ndarray:
     return np.array([b1 + a1, b2 + a2])
 
 
+_FULL_SCALE = 32767.0  # int16 PCM
+
 #: The running estimate averages all blocks; BS.1770's gates drop the quiet ones, which
 #: reads about this much louder on typical music.
 _GATING_OFFSET_DB = 0.8
 
 
 class Master:
-    """Loudness normalization toward a target (slow, BS.1770-weighted) and a peak limiter.
+    """Loudness normalization toward a target (slow, BS.1770-weighted), a peak limiter, int16 output.
 
-    Blocks are ``(2, n)`` float32. The gain applied to each block is a ramp, so the
-    stems can be given exactly the same gain curve as the mix. The limiter looks
-    ahead one sub-block, so its output is delayed by ``sub`` samples.
+    Blocks are ``(2, n)`` float32, the stems ``(stems, 2, n)``. The loudness gain of
+    each block is a ramp and the limiter's gain is piecewise linear; the stems get
+    exactly the mix's gains, so before the limiter they sum to the mix. The limiter
+    looks ahead one sub-block, so the output is delayed by ``sub`` samples. Gains
+    include the int16 full scale, so gained signals are in PCM units.
     """
 
-    def __init__(self, sr: float, block: int, target_lufs: float = -14.0, ceiling_db: float = -1.3) -> None:
+    def __init__(self, sr: float, block: int, stems: int, target_lufs: float = -14.0,
+                 ceiling_db: float = -1.3) -> None:
         self.sr = sr
         self.block = block
         self.target = target_lufs
-        self.ceiling = 10 ** (ceiling_db / 20)
+        self.ceiling = 10 ** (ceiling_db / 20) * _FULL_SCALE
         self.decim = next(d for d in (4, 2, 1) if block % d == 0)
         m = block // self.decim
         sos = k_weighting(sr / self.decim)
@@ -204,19 +188,48 @@ class Master:
         self.k_weights = (h2 * bins / (m * m)).astype(F32)
         self.power: float | None = None
         self.gain = 1.0
-        self.frac = np.arange(1, block + 1, dtype=F32) / F32(block)
-        self.sub = next(s for s in (240, 200, 160, 120, 100, 80, 60, 50, 40, 30, 20, 10, 1) if block % s == 0)
-        self.sub_frac = np.arange(1, self.sub + 1, dtype=F32) / F32(self.sub)
-        self.pending = np.zeros((2, self.sub), F32)  # one sub-block of look-ahead
+        self.frac = (np.arange(1, block + 1) * (_FULL_SCALE / block)).astype(F32)  # ramp shape
+        self.sub = sub = next(s for s in (240, 200, 160, 120, 100, 80, 60, 50, 40, 30, 20, 10, 1) if block % s == 0)
+        self.sub_frac = np.arange(1, sub + 1, dtype=F32) / F32(sub)
+        # The gained signals: the previous block's last sub-block (the look-ahead), then this block.
+        self.line = np.zeros((2, sub + block), F32)
+        self.stem_line = np.zeros((stems, 2, sub + block), F32)
         self.pending_peak = 0.0
         self.lim = 1.0  # limiter gain at the last control point
 
+    def process(self, mix: np.ndarray, stems: np.ndarray, with_stems: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """One block: int16 PCM of the mix ``(n, 2)`` and, if ``with_stems``, of the stems ``(stems, n, 2)``.
+
+        ``stems`` are needed every block (their last sub-block is output with the next
+        block), but only gained and converted in full when ``with_stems``.
+        """
+        sub, n = self.sub, self.block
+        ramp = self.gain_curve(mix)
+        np.multiply(mix, ramp, out=self.line[:, sub:])
+        lim = self.limit()
+        delayed = self.line[:, :n]
+        if lim is not None:
+            delayed *= lim
+        mix16 = _pcm(delayed)  # the limiter keeps it within range
+        self.line[:, :sub] = self.line[:, n:]
+        stems16 = None
+        if with_stems:
+            np.multiply(stems, ramp, out=self.stem_line[..., sub:])
+            delayed = self.stem_line[..., :n]
+            if lim is not None:
+                delayed *= lim
+            np.clip(delayed, -32768.0, 32767.0, out=delayed)  # a stem can peak above the mix
+            stems16 = _pcm(delayed)
+            self.stem_line[..., :sub] = self.stem_line[..., n:]
+        else:
+            np.multiply(stems[..., -sub:], ramp[-sub:], out=self.stem_line[..., :sub])
+        return mix16, stems16
+
     def gain_curve(self, mix: np.ndarray) -> np.ndarray:
-        """The loudness gain ramp (per sample) for this block of the raw mix."""
-        low = mix[:, :: self.decim]  # subsampled: the power of a broadband signal is kept
-        spec = np.fft.rfft(low, axis=1)
+        """The loudness gain ramp (per sample, times full scale) for this block of the raw mix."""
+        spec = np.fft.rfft(mix[:, :: self.decim], axis=1)  # subsampled: the power of a broadband signal is kept
         # K-weighted mean square, summed over channels (BS.1770), by Parseval from the spectrum
-        power = float(((spec.real**2 + spec.imag**2) * self.k_weights).sum())
+        power = float(np.vdot(spec * self.k_weights, spec).real)
         loud = -0.691 + 10 * math.log10(power + 1e-12)
         first = self.power is None
         # Gated like BS.1770: silence and blocks 10 dB below the running estimate do not count.
@@ -232,37 +245,37 @@ class Master:
             gain = min(max(10 ** ((self.target + _GATING_OFFSET_DB - est) / 20), 0.05), 40.0)
             if first:
                 self.gain = gain
-        ramp = F32(self.gain) + F32(gain - self.gain) * self.frac
+        ramp = self.frac * F32(gain - self.gain)
+        ramp += F32(self.gain * _FULL_SCALE)
         self.gain = gain
         return ramp
 
-    def limit(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Limit a gained block; returns ``(output, limiter gain per sample)``, delayed by ``sub``.
+    def limit(self) -> np.ndarray | None:
+        """The limiter gain per sample of the delayed block ``line[:, :block]``, or ``None`` for 1.
 
         The gain is piecewise linear between sub-block boundaries; each boundary value is
         at most what both neighbouring sub-blocks need, so no sample exceeds the ceiling.
         """
         sub = self.sub
-        m = x.shape[1] // sub
-        peaks = np.abs(x).reshape(2, m, sub).max(axis=(0, 2))
-        need = np.minimum(1.0, self.ceiling / np.maximum(np.concatenate([[self.pending_peak], peaks]), 1e-9))
-        if need.min() >= 1.0 and self.lim >= 1.0:
-            points = None
-            g = None
-        else:
-            # c[j+1] = min(need[j], need[j+1], 1 - (1 - c[j]) * r): with d = 1 - c this is a
-            # running maximum of exponentially decaying values, computed without a loop.
-            r = math.exp(-(sub / self.sr) / 0.08)
-            floor = 1.0 - np.minimum(need[:-1], need[1:])  # how much each boundary must cut
-            j = np.arange(1, m + 1)
-            scaled = np.maximum.accumulate(np.concatenate([[1.0 - self.lim], floor * r ** (-j)]))
-            c = (1.0 - scaled * r ** np.arange(m + 1)).astype(F32)
-            g = (c[:-1, None] + (c[1:, None] - c[:-1, None]) * self.sub_frac[None, :]).reshape(-1)
-            points = c
-        delayed = np.concatenate([self.pending, x[:, :-sub]], axis=1)
-        self.pending = x[:, -sub:].copy()
-        self.pending_peak = float(peaks[-1])
-        if g is None:
-            return delayed, np.ones(x.shape[1], F32)
-        self.lim = float(points[-1])
-        return delayed * g[None, :], g
+        m = self.block // sub
+        peaks = np.abs(self.line[:, sub:]).reshape(2, m, sub).max(axis=(0, 2))
+        pending_peak, self.pending_peak = self.pending_peak, float(peaks[-1])
+        if max(pending_peak, float(peaks.max())) <= self.ceiling and self.lim >= 1.0:
+            return None
+        need = np.minimum(1.0, self.ceiling / np.maximum(np.concatenate([[pending_peak], peaks]), 1e-9))
+        # c[j+1] = min(need[j], need[j+1], 1 - (1 - c[j]) * r): with d = 1 - c this is a
+        # running maximum of exponentially decaying values, computed without a loop.
+        r = math.exp(-(sub / self.sr) / 0.08)
+        floor = 1.0 - np.minimum(need[:-1], need[1:])  # how much each boundary must cut
+        j = np.arange(1, m + 1)
+        scaled = np.maximum.accumulate(np.concatenate([[1.0 - self.lim], floor * r ** (-j)]))
+        c = (1.0 - scaled * r ** np.arange(m + 1)).astype(F32)
+        self.lim = float(c[-1])
+        return (c[:-1, None] + (c[1:, None] - c[:-1, None]) * self.sub_frac[None, :]).reshape(-1)
+
+
+def _pcm(x: np.ndarray) -> np.ndarray:
+    """Float ``(..., channels, frames)`` within int16 range to C-contiguous int16 ``(..., frames, channels)``."""
+    out = np.empty(x.shape[:-2] + x.shape[:-3:-1], np.int16)
+    np.rint(x, out=out.swapaxes(-1, -2), casting="unsafe")  # rounds, interleaves and converts at once
+    return out

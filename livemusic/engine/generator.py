@@ -103,12 +103,11 @@ class Generator:
         self._ring = np.zeros((4, 2, cap), F32)
         self._ring_pos = 0
         self._frame = 0
-        self._reverb = Reverb(sample_rate, self.block, stems=3)
+        self._reverb = Reverb(sample_rate, self.block, stems=3, level=0.7)  # drums, harmony, lead
         self._fx_style: Style | None = None
         self._fx_cache: _Fx | None = None
-        self._delays = (Delay(sample_rate), Delay(sample_rate))
-        self._master = Master(sample_rate, self.block)
-        self._stem_pending = np.zeros((4, 2, self._master.sub), F32)
+        self._delays = Delay(sample_rate, self.block, lines=2)  # harmony, lead
+        self._master = Master(sample_rate, self.block, stems=len(STEM_NAMES))
         self._queue: list[tuple[np.ndarray, np.ndarray | None]] = []
         self._queue_offset = 0
         self._queued = 0
@@ -445,39 +444,22 @@ class Generator:
                 dry[STEM_HARM, 1] *= 1.0 + ph
         if fx.vinyl > 0.1:
             dry[STEM_HARM] += noise(n, start // n) * F32(0.004 * fx.vinyl)
-        if fx.delay > 0.03:  # echoes of lead and harmony, part of each stem
-            fb = 0.25 + 0.35 * fx.delay
-            for k, stem in enumerate((STEM_LEAD, STEM_HARM)):
-                send = (dry[stem, 0] + dry[stem, 1]) * F32(fx.delay * (0.35 if stem == STEM_LEAD else 0.18))
-                dry[stem] += self._delays[k].process(send, int(0.75 * beat), fb) * F32(0.6)
+        if fx.delay > 0.03:  # echoes of harmony and lead, part of each stem
+            echoed = slice(STEM_HARM, STEM_LEAD + 1)  # neighbours in the stem order
+            sends = dry[echoed, 0] + dry[echoed, 1]
+            sends *= np.array([[0.18], [0.35]], F32) * F32(0.6 * fx.delay)  # 0.6: the echoes' level
+            self._delays.process(sends, int(0.75 * beat), 0.25 + 0.35 * fx.delay, out=dry[echoed])
         send_gain = np.array([0.03 + 0.1 * fx.reverb, 0.0, 0.08 + 0.38 * fx.reverb, 0.05 + 0.3 * fx.reverb], F32)
-        mix = dry[0] + dry[1]
-        mix += dry[2]
-        mix += dry[3]
-        sends = np.tensordot(send_gain, dry, axes=(0, 0))  # (ch, n): weighted sum of the stems
-        mix_send = sends[0] + sends[1]
+        wet_stems = [STEM_DRUMS, STEM_HARM, STEM_LEAD]  # the bass stays dry
+        gains = send_gain[None]  # the mix's reverb send: each stem's send gain
+        if self._stems_active:  # and, before it, each reverberated stem's own
+            gains = np.vstack([np.diag(send_gain)[wet_stems], gains])
+        wet = self._reverb.process(np.repeat(gains, 2, axis=1) @ dry.reshape(8, n))  # both channels
+        mix = dry.sum(axis=0)
+        mix += wet[-1]
         if self._stems_active:
-            stem_sends = (dry[[STEM_DRUMS, STEM_HARM, STEM_LEAD], 0] + dry[[STEM_DRUMS, STEM_HARM, STEM_LEAD], 1])
-            stem_sends *= send_gain[[STEM_DRUMS, STEM_HARM, STEM_LEAD], None]
-            self._reverb.push(mix_send, stem_sends)
-        else:
-            self._reverb.push(mix_send)
-        mix += self._reverb.wet(None) * F32(0.7)
-        gain = self._master.gain_curve(mix)
-        out, lim = self._master.limit(mix * gain)
-        mix16 = _to_int16(out)
-        stems16 = None
-        sub = self._master.sub
-        if self._stems_active:
-            wet = self._reverb.wet_stems() * F32(0.7)
-            for i, stem in enumerate((STEM_DRUMS, STEM_HARM, STEM_LEAD)):
-                dry[stem] += wet[i]
-            gained = dry * gain
-            delayed = np.concatenate([self._stem_pending, gained[:, :, :-sub]], axis=2)
-            self._stem_pending = gained[:, :, -sub:].copy()
-            stems16 = _to_int16(delayed * lim)
-        else:
-            self._stem_pending = dry[:, :, -sub:] * gain[-sub:]
+            dry[wet_stems] += wet[:-1]
+        mix16, stems16 = self._master.process(mix, dry, self._stems_active)
         self._queue.append((mix16, stems16))
         self._queued += n
 
@@ -553,12 +535,3 @@ def _cached(key: tuple, make) -> np.ndarray:
     with _CACHE_LOCK:
         return _CACHE.get(key, lambda: wave)
 
-
-def _to_int16(x: np.ndarray) -> np.ndarray:
-    """Float ``(..., channels, frames)`` to C-contiguous int16 ``(..., frames, channels)``."""
-    y = x * F32(32767.0)
-    np.rint(y, out=y)
-    np.clip(y, -32768, 32767, out=y)
-    out = np.empty(y.shape[:-2] + (y.shape[-1], y.shape[-2]), np.int16)
-    out[...] = y.swapaxes(-1, -2)
-    return out

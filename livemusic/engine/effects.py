@@ -53,16 +53,20 @@ class Reverb:
         ir = np.concatenate([ir, np.zeros((parts * p - len(ir), 2))])
         blocks = ir.reshape(parts, p, 2).transpose(2, 0, 1)  # ch, part, p
         # Reversed partitions, so that a contiguous slice of the doubled history lines up.
-        self.h = (level * np.fft.rfft(blocks, n=2 * p, axis=2)[:, ::-1, :]).astype(np.complex64)
+        h = level * np.fft.rfft(blocks, n=2 * p, axis=2)[:, ::-1, :].transpose(1, 0, 2)
+        self.h = np.ascontiguousarray(h, np.complex64)  # (part, ch, bin)
         self.parts = parts
         self.stems = stems
         rows = stems + 1  # the last row is the mix's send
         self.hist = np.zeros((rows, 2 * parts, p + 1), np.complex64)
         self.head = 0
-        self.prod = np.zeros((rows, 2, parts, p + 1), np.complex64)  # reused: faster than a fresh array
         # Overlap-save input frames, the previous block then this one. float64, because
         # numpy's FFT of several float32 rows is several times slower.
         self.frame = np.zeros((rows, 2 * p))
+        # Work buffers, reused: fresh arrays every block are measurably slower.
+        self.spec = np.zeros((rows, p + 1), complex)
+        self.prod = np.zeros((rows, parts, 2, p + 1), np.complex64)
+        self.out = np.zeros((rows, 2, 2 * p), F32)
         self.box = np.full(d, 1.0 / d, F32)  # anti-alias filter of the decimation: mean of d neighbours
         self.pairs = np.zeros((rows, 2, p, 2), F32)  # each low-rate output sample after the one before it
         # Up to the full rate by linear interpolation between neighbouring low-rate samples
@@ -87,7 +91,7 @@ class Reverb:
         frame = self.frame[rows]
         frame[:, :p] = frame[:, p:]
         frame[:, p:] = sends.reshape(len(sends), p, self.decim) @ self.box
-        spec = np.fft.rfft(frame, axis=1)
+        spec = np.fft.rfft(frame, axis=1, out=self.spec[rows])
         # The newest spectrum goes to slot i and its copy at i + parts; partitions line up
         # with the contiguous slice that starts after it.
         i = self.head
@@ -95,9 +99,8 @@ class Reverb:
         self.hist[rows, i] = spec
         self.hist[rows, i + parts] = spec
         src = self.hist[rows, self.head:self.head + parts]               # (rows, parts, bins)
-        prod = np.multiply(src[:, None], self.h, out=self.prod[rows])
-        wet = prod.sum(axis=2)                                           # (rows, 2, bins)
-        low = np.fft.irfft(wet, n=2 * p, axis=2)[..., p:]
+        prod = np.multiply(src[:, :, None], self.h, out=self.prod[rows])  # (rows, parts, 2, bins)
+        low = np.fft.irfft(prod.sum(axis=1), n=2 * p, axis=2, out=self.out[rows])[..., p:]
         pairs = self.pairs[rows]
         pairs[..., 0, 0] = pairs[..., -1, 1]
         pairs[..., 1:, 0] = low[..., :-1]
@@ -196,6 +199,7 @@ class Master:
         self.stem_line = np.zeros((stems, 2, sub + block), F32)
         self.pending_peak = 0.0
         self.lim = 1.0  # limiter gain at the last control point
+        self.spec = np.zeros((2, m // 2 + 1), np.complex64)  # reused: faster than a fresh array
 
     def process(self, mix: np.ndarray, stems: np.ndarray, with_stems: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """One block: int16 PCM of the mix ``(n, 2)`` and, if ``with_stems``, of the stems ``(stems, n, 2)``.
@@ -227,7 +231,8 @@ class Master:
 
     def gain_curve(self, mix: np.ndarray) -> np.ndarray:
         """The loudness gain ramp (per sample, times full scale) for this block of the raw mix."""
-        spec = np.fft.rfft(mix[:, :: self.decim], axis=1)  # subsampled: the power of a broadband signal is kept
+        # Subsampled: the power of a broadband signal is kept.
+        spec = np.fft.rfft(mix[:, :: self.decim], axis=1, out=self.spec)
         # K-weighted mean square, summed over channels (BS.1770), by Parseval from the spectrum
         power = float(np.vdot(spec * self.k_weights, spec).real)
         loud = -0.691 + 10 * math.log10(power + 1e-12)

@@ -449,12 +449,13 @@ class Generator:
             sends = dry[echoed, 0] + dry[echoed, 1]
             sends *= np.array([[0.18], [0.35]], F32) * F32(0.6 * fx.delay)  # 0.6: the echoes' level
             self._delays.process(sends, int(0.75 * beat), 0.25 + 0.35 * fx.delay, out=dry[echoed])
-        send_gain = np.array([0.03 + 0.1 * fx.reverb, 0.0, 0.08 + 0.38 * fx.reverb, 0.05 + 0.3 * fx.reverb], F32)
+        send_gain = [0.03 + 0.1 * fx.reverb, 0.0, 0.08 + 0.38 * fx.reverb, 0.05 + 0.3 * fx.reverb]
         wet_stems = [STEM_DRUMS, STEM_HARM, STEM_LEAD]  # the bass stays dry
-        gains = send_gain[None]  # the mix's reverb send: each stem's send gain
+        gains = [send_gain]  # the mix's reverb send: each stem at its send gain
         if self._stems_active:  # and, before it, each reverberated stem's own
-            gains = np.vstack([np.diag(send_gain)[wet_stems], gains])
-        wet = self._reverb.process(np.repeat(gains, 2, axis=1) @ dry.reshape(8, n))  # both channels
+            gains = [[g if s == stem else 0.0 for s, g in enumerate(send_gain)] for stem in wet_stems] + gains
+        weights = np.repeat(np.array(gains, F32), 2, axis=1)  # the same for both channels
+        wet = self._reverb.process(weights @ dry.reshape(8, n))
         mix = dry.sum(axis=0)
         mix += wet[-1]
         if self._stems_active:

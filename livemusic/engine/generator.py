@@ -432,22 +432,28 @@ class Generator:
         beat = 60.0 / bpm * sr
         fx = self._fx(style)
         if fx.wobble > 0.1 or fx.phaser > 0.1:
-            t = (start + np.arange(n, dtype=np.float64)) / sr
-            if fx.wobble > 0.1:  # tempo-synced tremolo on the bass
-                lfo = 0.5 + 0.5 * np.cos(2 * math.pi * t * (bpm / 60.0) * 2.0)
+            # LFOs locked to the beat: the phase at the block's start in double precision
+            # (it grows without bound), the steps within the block in single.
+            step = bpm / 60.0 / sr  # beats per sample
+            beats = start * step
+            ramp = np.arange(n, dtype=F32)
+            if fx.wobble > 0.1:  # tempo-synced tremolo on the bass, two cycles a beat
                 depth = 0.8 * (fx.wobble - 0.1) / 0.9  # starts from 0 at the threshold: no click
-                dry[STEM_BASS] *= (1.0 - depth * lfo).astype(F32)
-            if fx.phaser > 0.1:  # slow swirl across the stereo field on the harmony
+                gain = np.cos(ramp * F32(4 * math.pi * step) + F32(4 * math.pi * (beats % 1.0)))
+                gain *= F32(-0.5 * depth)
+                gain += F32(1.0 - 0.5 * depth)  # 1 - depth * (0.5 + 0.5 * cos)
+                dry[STEM_BASS] *= gain
+            if fx.phaser > 0.1:  # slow swirl across the stereo field on the harmony, every 8 beats
                 depth = 0.7 * (fx.phaser - 0.1) / 0.9
-                ph = (depth * np.sin(2 * math.pi * t * (bpm / 60.0) / 8.0)).astype(F32)
-                dry[STEM_HARM, 0] *= 1.0 - ph
-                dry[STEM_HARM, 1] *= 1.0 + ph
+                swirl = np.sin(ramp * F32(math.pi / 4 * step) + F32(2 * math.pi * (beats / 8 % 1.0)))
+                dry[STEM_HARM] *= 1.0 + np.array([[-depth], [depth]], F32) * swirl
         if fx.vinyl > 0.1:
             dry[STEM_HARM] += noise(n, start // n) * F32(0.004 * fx.vinyl)
         if fx.delay > 0.03:  # echoes of harmony and lead, part of each stem
             echoed = slice(STEM_HARM, STEM_LEAD + 1)  # neighbours in the stem order
+            level = 0.6 * fx.delay  # of the echoes
             sends = dry[echoed, 0] + dry[echoed, 1]
-            sends *= np.array([[0.18], [0.35]], F32) * F32(0.6 * fx.delay)  # 0.6: the echoes' level
+            sends *= np.array([[0.18 * level], [0.35 * level]], F32)
             self._delays.process(sends, int(0.75 * beat), 0.25 + 0.35 * fx.delay, out=dry[echoed])
         send_gain = [0.03 + 0.1 * fx.reverb, 0.0, 0.08 + 0.38 * fx.reverb, 0.05 + 0.3 * fx.reverb]
         wet_stems = [STEM_DRUMS, STEM_HARM, STEM_LEAD]  # the bass stays dry

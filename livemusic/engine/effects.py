@@ -66,7 +66,7 @@ class Reverb:
         # Work buffers, reused: fresh arrays every block are measurably slower.
         self.spec = np.zeros((rows, p + 1), complex)
         self.prod = np.zeros((rows, parts, 2, p + 1), np.complex64)
-        self.out = np.zeros((rows, 2, 2 * p), F32)
+        self.circular = np.zeros((rows, 2, 2 * p), F32)  # the convolution; its second half is valid
         self.box = np.full(d, 1.0 / d, F32)  # anti-alias filter of the decimation: mean of d neighbours
         self.pairs = np.zeros((rows, 2, p, 2), F32)  # each low-rate output sample after the one before it
         # Up to the full rate by linear interpolation between neighbouring low-rate samples
@@ -100,7 +100,7 @@ class Reverb:
         self.hist[rows, i + parts] = spec
         src = self.hist[rows, self.head:self.head + parts]               # (rows, parts, bins)
         prod = np.multiply(src[:, :, None], self.h, out=self.prod[rows])  # (rows, parts, 2, bins)
-        low = np.fft.irfft(prod.sum(axis=1), n=2 * p, axis=2, out=self.out[rows])[..., p:]
+        low = np.fft.irfft(prod.sum(axis=1), n=2 * p, axis=2, out=self.circular[rows])[..., p:]
         pairs = self.pairs[rows]
         pairs[..., 0, 0] = pairs[..., -1, 1]
         pairs[..., 1:, 0] = low[..., :-1]

@@ -7,11 +7,13 @@ how a caller splits its render calls. Blocks are float32 ``(channels, frames)``.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
 from livemusic.engine.synth import F32, filt, response
 
+@lru_cache(maxsize=8)  # every session uses the same hall: synthesize it once per process
 def _room_impulse(sr: float, seconds: float) -> np.ndarray:
     """A synthetic stereo hall: decaying noise whose highs die faster, with a few early echoes."""
     n = int(sr * seconds)
@@ -32,7 +34,9 @@ def _room_impulse(sr: float, seconds: float) -> np.ndarray:
         out[:, ch] = y
     pre = int(0.012 * sr)
     out = np.concatenate([np.zeros((pre, 2)), out])[:n]
-    return out / np.sqrt((out**2).sum(axis=0).mean())
+    out /= np.sqrt((out**2).sum(axis=0).mean())
+    out.setflags(write=False)  # shared by every Reverb
+    return out
 
 
 class Reverb:

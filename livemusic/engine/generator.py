@@ -54,7 +54,9 @@ STEM_NAMES = ("drums", "bass", "harmony", "lead")
 BLOCK_SECONDS = 0.2
 
 #: Sounds are shared by all generators of a process (sessions repeat each other's notes too).
-_CACHE = SoundCache(max_samples=24_000_000)
+#: 64 M samples (256 MB) hold about two minutes of one busy style's notes, or the working
+#: set of a dozen sessions; at 24 M a single drum & bass session already re-rendered.
+_CACHE = SoundCache(max_samples=64_000_000)
 _CACHE_LOCK = threading.Lock()
 
 

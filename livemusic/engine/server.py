@@ -47,7 +47,6 @@ from livemusic.types import (
     AudioChunk,
     LiveMusicClientContent,
     LiveMusicClientMessage,
-    LiveMusicFilteredPrompt,
     LiveMusicGenerationConfig,
     LiveMusicServerContent,
     LiveMusicServerMessage,

@@ -389,19 +389,19 @@ class Generator:
         def make() -> np.ndarray:
             parts = []
             for e in notes:
-                gl, gr = _pan_gains(e.pan)
                 for tb, tkey, weight in sounds:
                     base = _cached(("tone", tkey, e.midi, held, vq, bq, 0, sr),
                                    lambda: render_tone(tb, e.midi, held, vq, bq / 8, sr, 0))
                     curve = _release_curve(max(tb.release, 0.01), sr)
                     on = min(n_on, len(base))
                     rel = min(len(curve), len(base) - on)
-                    mono = np.concatenate([base[:on], base[on:on + rel] * curve[:rel]]) * F32(weight / vq)
-                    parts.append((mono, gl, gr))
-            out = np.zeros((2, max(len(m) for m, _, _ in parts)), F32)
-            for mono, gl, gr in parts:
-                out[0, :len(mono)] += F32(gl) * mono
-                out[1, :len(mono)] += F32(gr) * mono
+                    gains = np.array(_pan_gains(e.pan), F32)[:, None] * F32(weight / vq)
+                    parts.append((base[:on], base[on:on + rel] * curve[:rel], gains))
+            out = np.zeros((2, max(len(held_part) + len(tail) for held_part, tail, _ in parts)), F32)
+            for held_part, tail, gains in parts:
+                on = len(held_part)
+                out[:, :on] += gains * held_part
+                out[:, on:on + len(tail)] += gains * tail
             return out
 
         wave = _cached(key, make)

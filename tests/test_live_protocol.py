@@ -1,5 +1,6 @@
 """The sans-I/O session state machine and codec: no sockets involved."""
 
+import base64
 import json
 
 import pytest
@@ -107,6 +108,25 @@ def test_codec_accepts_snake_case_keys():
 def test_codec_ignores_unknown_server_keys():
     message = codec.decode('{"setupComplete": {}, "somethingNew": {"a": 1}}', LiveMusicServerMessage)
     assert message.setup_complete is not None
+
+
+def _audio_message(prompt: str) -> LiveMusicServerMessage:
+    return LiveMusicServerMessage.model_validate({"serverContent": {"audioChunks": [{
+        "data": base64.b64encode(bytes(range(256)) * 40).decode(),
+        "mimeType": "audio/l16;rate=48000;channels=2",
+        "sourceMetadata": {"clientContent": {"weightedPrompts": [{"text": prompt, "weight": 1.0}]}},
+        "livemusicStems": {"drums": base64.b64encode(b"\x01\x02" * 999).decode()},
+    }]}})
+
+
+def test_codec_audio_frame_is_the_plain_json_encoding():
+    message = _audio_message("minimal techno")
+    assert codec.encode(message) == json.dumps(message.to_wire(), separators=(",", ":"))
+
+
+def test_codec_audio_frame_is_exact_when_a_prompt_holds_the_splice_token():
+    message = _audio_message("a\x00livemusic-audio-0\x00b")
+    assert codec.encode(message) == json.dumps(message.to_wire(), separators=(",", ":"))
 
 
 def test_close_reason_is_truncated_to_fit_a_close_frame():

@@ -23,8 +23,34 @@ MAX_REASON_BYTES = 123
 
 
 def encode(message: WireModel) -> str:
-    """Encode ``message`` as one compact JSON text frame with camelCase keys."""
-    return json.dumps(message.to_wire(), separators=(",", ":"))
+    """Encode ``message`` as one compact JSON text frame with camelCase keys.
+
+    Audio payloads are base64 text, JSON-safe by construction, so they are spliced
+    into the frame instead of going through the JSON string escaper (which costs
+    about 0.15 ms for one 200 ms stereo chunk, a large share of a server's work).
+    """
+    wire = message.to_wire()
+    payloads = _lift_audio(wire)
+    text = json.dumps(wire, separators=(",", ":"))
+    for token, payload in payloads:
+        if text.count(token) != 1:  # a client's text happens to hold the token: escape normally
+            return json.dumps(message.to_wire(), separators=(",", ":"))
+        text = text.replace(token, payload)
+    return text
+
+
+def _lift_audio(wire: dict[str, Any]) -> list[tuple[str, str]]:
+    """Replace the base64 audio of ``wire``'s chunks by unique tokens; returns (token as JSON text, audio)."""
+    lifted: list[tuple[str, str]] = []
+    content = wire.get("serverContent")
+    for chunk in (content or {}).get("audioChunks") or ():
+        holders = [(chunk, "data")] + [(chunk["livemusicStems"], name) for name in chunk.get("livemusicStems") or {}]
+        for holder, key in holders:
+            if isinstance(holder.get(key), str):
+                token = f"\x00livemusic-audio-{len(lifted)}\x00"
+                lifted.append((json.dumps(token)[1:-1], holder[key]))
+                holder[key] = token
+    return lifted
 
 
 def decode(frame: str | bytes, model: type[M]) -> M:

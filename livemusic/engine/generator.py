@@ -79,11 +79,16 @@ def _pan_gains(pan: float) -> tuple[float, float]:
     return math.cos(angle) * math.sqrt(2.0), math.sin(angle) * math.sqrt(2.0)
 
 
-def _note_classes(ev: Event, bright: float, lofi: float) -> tuple[float, int, float]:
-    """The cache classes of a note: velocity layer (soft, loud), brightness step, held length."""
+def _note_classes(ev: Event, bright: float, lofi: float, sounds) -> tuple[float, int, float]:
+    """The cache classes of a note: velocity layer (soft, loud), brightness step, held length.
+
+    Notes shorter than their sounds' release share one rendering: the release is
+    most of what is synthesized, and the note's own end is applied when it is mixed.
+    """
     vq = 0.5 if ev.vel < 0.3 else 1.0
     bq = round(bright * (1.0 - 0.5 * lofi) * 8)
-    held = next((c for c in _LENGTH_CLASSES if c >= ev.dur), _LENGTH_CLASSES[-1])
+    hold = max([ev.dur] + [tb.release for tb, _, _ in sounds])
+    held = next((c for c in _LENGTH_CLASSES if c >= hold), _LENGTH_CLASSES[-1])
     return vq, bq, held
 
 
@@ -351,7 +356,7 @@ class Generator:
             else:
                 sounds = fx.sounds[ev.kind]
             # Two velocity layers (soft, loud) colour the sound; the exact velocity is a gain.
-            vq, bq, held = _note_classes(ev, bright, fx.lofi)
+            vq, bq, held = _note_classes(ev, bright, fx.lofi, sounds)
             pan_l, pan_r = _pan_gains(ev.pan)
             offset = ev.frame - block_start
             for tb, tkey, weight in sounds:
@@ -380,9 +385,9 @@ class Generator:
         sr = self.sample_rate
         fx = self._fx(style)
         first = notes[0]
-        vq, bq, held = _note_classes(first, ctl.brightness, fx.lofi)
-        n_on = int(first.dur * sr)
         sounds = fx.sounds["harm"]
+        vq, bq, held = _note_classes(first, ctl.brightness, fx.lofi, sounds)
+        n_on = int(first.dur * sr)
         key = ("chord", tuple(k for _, k, _ in sounds), tuple(w for _, _, w in sounds),
                tuple((e.midi, round(e.pan, 2)) for e in notes), n_on, held, vq, bq, sr)
 

@@ -9,9 +9,13 @@ Effects and the master bus live in :mod:`effects`.
 
 Only numpy is used (``scipy.signal`` alone takes over a second to import, which
 would break the time to first sound). Filters are applied in the frequency
-domain: a note is rendered whole, so it is transformed once, multiplied by the
-filter's exact frequency response and transformed back, with enough padding
-that the filter's ring-out does not wrap around.
+domain, where a whole note is one multiplication by the filter's exact response:
+a filtered oscillator is periodic, so one period of it (its harmonics times the
+response) becomes a wavetable; noise bands are a cached noise spectrum times the
+response; :func:`filt` filters any other signal with enough padding that the
+filter's ring-out does not wrap around. Per sample, a table lookup or a multiply
+is cheap and ``np.exp``/``np.sin`` are not, so decays are built from short
+exponentials (:func:`exp_decay`) and dark notes are rendered at a lower rate.
 """
 
 from __future__ import annotations

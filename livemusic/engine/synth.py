@@ -408,7 +408,7 @@ def _render_tone(tb: Timbre, midi: float, dur: float, vel: float, bright: float,
         out += F32(tb.mallet) * m * exp_decay(n, max(tb.decay, 0.05), sr)
     if tb.breath > 0.02:
         br = colored_noise(n, seed * 31 + 7, sr, ("bp", min(f0 * 2.0, 6000.0), 3.0))
-        out += F32(tb.breath * 0.6) * br
+        out += F32(tb.breath * 0.6 * math.sqrt(sr / 48_000)) * br  # the same band level at any synthesis rate
     if tb.vocal > 0.02:
         out += F32(tb.vocal) * _vocal(f0, n, sr, wobble, seed)
     if tb.drive > 0.02:

@@ -13,6 +13,7 @@ import numpy as np
 
 from livemusic.engine.synth import F32, filt, response
 
+
 @lru_cache(maxsize=8)  # every session uses the same hall: synthesize it once per process
 def _room_impulse(sr: float, seconds: float) -> np.ndarray:
     """A synthetic stereo hall: decaying noise whose highs die faster, with a few early echoes."""

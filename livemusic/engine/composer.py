@@ -211,6 +211,18 @@ def _scale_notes(tonic: int, lo: int, hi: int) -> np.ndarray:
     return notes
 
 
+@lru_cache(maxsize=1024)
+def _chord_pcs(tonic: int, degree: int, size: int) -> list[int]:
+    """See :meth:`Composer.chord_pcs` (cached; callers must not modify the list)."""
+    return [(tonic + MAJOR[d % 7] + 12 * (d // 7)) % 12 for d in range(degree, degree + 2 * size, 2)]
+
+
+def _nearest(pc: int, target: float) -> int:
+    """The MIDI note of pitch class ``pc`` in octaves 2..8 nearest ``target`` (the lower one on a tie)."""
+    octave = math.ceil((target - pc) / 12.0 - 0.5)
+    return pc + 12 * min(max(octave, 2), 8)
+
+
 def _pc_mask(pcs: list[int]) -> np.ndarray:
     mask = np.zeros(12, bool)
     mask[pcs] = True
@@ -439,8 +451,8 @@ class Composer:
         return (self.tonic + MAJOR[degree % 7] + 12 * (degree // 7)) % 12
 
     def chord_pcs(self, degree: int, ext: float) -> list[int]:
-        n = 3 + (ext > 0.35) + (ext > 0.8)
-        return [self.pc(degree + 2 * k) for k in range(n)]
+        """Pitch classes of the chord on ``degree``: a triad, with a 7th and a 9th as ``ext`` grows."""
+        return _chord_pcs(self.tonic, degree, 3 + (ext > 0.35) + (ext > 0.8))
 
     def _chord_at(self, bar: _Bar, step: int) -> int:
         return bar.chords[0] if len(bar.chords) == 1 or step < 8 else bar.chords[1]
@@ -454,13 +466,12 @@ class Composer:
         prev = self.voicing
         for i, pc in enumerate(pcs):
             target = prev[i] if prev is not None and i < len(prev) else centre - 5 + 4 * i
-            best = min((pc + 12 * o for o in range(2, 9)), key=lambda m: abs(m - target))
-            notes.append(best)
+            notes.append(_nearest(pc, target))
         notes = sorted(set(notes))
         spread = notes[-1] - notes[0]
         mean = sum(notes) / len(notes)
         if abs(mean - centre) > 7 or spread > 14:  # drifted: re-centre in close position
-            base = min((pcs[0] + 12 * o for o in range(2, 9)), key=lambda m: abs(m - (centre - 4)))
+            base = _nearest(pcs[0], centre - 4)
             notes = sorted({base + ((pc - pcs[0]) % 12) for pc in pcs})
         self.voicing = notes
         return notes
@@ -625,7 +636,7 @@ class Composer:
             if bar.lead_u[s] < p[s]:
                 nxt = next((k for k in range(s + 1, STEPS) if bar.lead_u[k] < p[k]), STEPS)
                 centre = self._centre(d, ctl, 72.0)
-                target = centre + float(np.clip(self.phrase.contour[bar.index % 16], -7, 7))
+                target = centre + min(max(float(self.phrase.contour[bar.index % 16]), -7.0), 7.0)
                 prev = self.lead_prev if self.lead_prev is not None else int(round(target))
                 key = ("lead", self.tonic, tuple(pcs), int(centre), prev, int(round(target)), s % 4 == 0)
                 cands, order, cdf = d.memo.get(key) or d.remember(

@@ -361,18 +361,12 @@ class Generator:
             offset = ev.frame - block_start
             for tb, tkey, weight in sounds:
                 var = ev.var % 4 if tb.vocal > 0.02 else 0  # the vowel
-                # One cached rendering per pitch and length class, held long enough; the
-                # note's own length comes from a release envelope applied where it ends.
-                key = ("tone", tkey, ev.midi, held, vq, bq, var, sr)
-                base = _cached(key, lambda: render_tone(tb, ev.midi, held, vq, bq / 8, sr, var))
+                held_part, tail = _note_parts(tb, tkey, ev.midi, held, vq, bq, var, int(ev.dur * sr), sr)
                 gain = ev.vel / vq * weight
-                curve = _release_curve(max(tb.release, 0.01), sr)
-                n_on = min(int(ev.dur * sr), len(base))
-                n_rel = min(len(curve), len(base) - n_on)
                 gl, gr = gain * pan_l, gain * pan_r
-                self._mix_in(ev.stem, offset, base[:n_on], gl, gr)
-                if n_rel > 0:
-                    self._mix_in(ev.stem, offset + n_on, base[n_on:n_on + n_rel] * curve[:n_rel], gl, gr)
+                self._mix_in(ev.stem, offset, held_part, gl, gr)
+                if len(tail):
+                    self._mix_in(ev.stem, offset + len(held_part), tail, gl, gr)
             return
         pan_l, pan_r = _pan_gains(ev.pan)
         self._mix_in(ev.stem, ev.frame - block_start, wave, gain * pan_l, gain * pan_r)
@@ -395,13 +389,9 @@ class Generator:
             parts = []
             for e in notes:
                 for tb, tkey, weight in sounds:
-                    base = _cached(("tone", tkey, e.midi, held, vq, bq, 0, sr),
-                                   lambda: render_tone(tb, e.midi, held, vq, bq / 8, sr, 0))
-                    curve = _release_curve(max(tb.release, 0.01), sr)
-                    on = min(n_on, len(base))
-                    rel = min(len(curve), len(base) - on)
+                    held_part, tail = _note_parts(tb, tkey, e.midi, held, vq, bq, 0, n_on, sr)
                     gains = np.array(_pan_gains(e.pan), F32)[:, None] * F32(weight / vq)
-                    parts.append((base[:on], base[on:on + rel] * curve[:rel], gains))
+                    parts.append((held_part, tail, gains))
             out = np.zeros((2, max(len(held_part) + len(tail) for held_part, tail, _ in parts)), F32)
             for held_part, tail, gains in parts:
                 on = len(held_part)
@@ -510,6 +500,20 @@ _DRONE_KEY = timbre_key(_DRONE)
 
 _LENGTH_CLASSES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 _RELEASES: dict[tuple[float, int], np.ndarray] = {}
+
+
+def _note_parts(tb: Timbre, tkey: tuple, midi: float, held: float, vq: float, bq: int, var: int,
+                n_on: int, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """A note ``n_on`` frames long: its held part and its release tail, from the cached rendering.
+
+    One rendering per pitch and length class serves every note held at most that long;
+    a note's own end is the release envelope applied where it ends.
+    """
+    base = _cached(("tone", tkey, midi, held, vq, bq, var, sr), lambda: render_tone(tb, midi, held, vq, bq / 8, sr, var))
+    curve = _release_curve(max(tb.release, 0.01), sr)
+    on = min(n_on, len(base))
+    rel = min(len(curve), len(base) - on)
+    return base[:on], base[on:on + rel] * curve[:rel]
 
 
 def _release_curve(release: float, sr: int) -> np.ndarray:

@@ -154,17 +154,22 @@ def sine(phase: np.ndarray) -> np.ndarray:
 
 
 def exp_decay(n: int, tau: float, sr: float) -> np.ndarray:
-    """``exp(-t / tau)`` for ``n`` samples, as float32.
+    """``exp(-t / tau)`` for ``n`` samples, as float32."""
+    return geometric(n, -1.0 / (max(tau, 1e-6) * sr))
 
-    Built as an outer product of two short exponentials: ``np.exp`` costs some 4 ns a
-    sample here, a multiply a twentieth of that. Values stop at ``e**-80``, above the
-    float32 denormals that would slow everything after.
+
+def geometric(n: int, log_step, cols: int = 256) -> np.ndarray:
+    """``exp(k * log_step)`` for ``k`` in ``0..n-1``, float32, shaped ``(n,) + log_step.shape``.
+
+    With ``k = cols * a + c`` it is an outer product of two short exponentials:
+    ``np.exp`` costs some 4 ns a sample here, a multiply a twentieth of that. Values
+    stop at ``e**-80``, above the float32 denormals that would slow everything after.
     """
-    cols = 256
-    k = np.arange(max(-(-n // cols), cols), dtype=np.float64) * (-1.0 / (max(tau, 1e-6) * sr))
-    fine = np.exp(np.maximum(k[:cols], -20.0)).astype(F32)
-    coarse = np.exp(np.maximum(k[: -(-n // cols)] * cols, -60.0)).astype(F32)
-    return np.multiply.outer(coarse, fine).ravel()[:n]
+    log_step = np.asarray(log_step, np.float64)
+    rows = -(-n // cols)
+    fine = np.exp(np.maximum(np.multiply.outer(np.arange(cols), log_step), -20.0)).astype(F32)
+    coarse = np.exp(np.maximum(np.multiply.outer(np.arange(rows) * cols, log_step), -60.0)).astype(F32)
+    return (coarse[:, None] * fine[None]).reshape((rows * cols,) + log_step.shape)[:n]
 
 
 def biquad_at(kind: str, f0: float, q: float, sr: float, freqs: np.ndarray) -> np.ndarray:
@@ -260,12 +265,7 @@ def karplus_strong(f0: float, n: int, sr: float, decay: float, bright: float, se
     loss = -3.0 * math.log(10) / f0 / max(decay, 0.05)  # fundamental: -60 dB at decay
     damping = (4.0 - 3.0 * bright) * np.log(np.maximum(np.cos(w / 2.0), 1e-6))
     per_period = np.maximum(loss + damping, -30.0).astype(F32)  # log gain of one trip round the loop
-    # gains[k] = exp(k * per_period), with k = 16 a + c: few exponentials, one multiply each
-    # (each factor stops at e**-60 or e**-20, above the denormals)
-    rows = -(-count // 16)
-    coarse = np.exp(np.maximum(np.arange(rows, dtype=F32)[:, None] * (16 * per_period), F32(-60.0)))
-    fine = np.exp(np.maximum(np.arange(16, dtype=F32)[:, None] * per_period, F32(-20.0)))
-    gains = (coarse[:, None, :] * fine[None, :, :]).reshape(rows * 16, -1)[:count]
+    gains = geometric(count, per_period, cols=16)  # period k: exp(k * per_period)
     y = np.fft.irfft(spectrum[None, :] * gains, n=period, axis=1).astype(F32).ravel()
     y *= F32(1.0 / (np.abs(y[:period]).max() + 1e-9))
     shift = min(31 - len(y).bit_length(), 20)  # fixed-point read positions that fit 32 bits

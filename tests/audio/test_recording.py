@@ -157,18 +157,11 @@ def assert_valid_prefix(path: Path, at_least_frames: int) -> np.ndarray:
     return by_wave
 
 
-def test_ctrl_c_finalizes_the_recording(tmp_path):
-    path = tmp_path / "sigint.wav"
-    queued, code, stdout = run_until(path, 2.0, signal.SIGINT)
-    assert code == 130
-    frames = assert_valid_prefix(path, queued)
-    assert len(frames) == closed_frames(stdout)
-
-
-def test_sigterm_finalizes_the_recording(tmp_path):
-    path = tmp_path / "sigterm.wav"
-    queued, code, stdout = run_until(path, 2.0, signal.SIGTERM)
-    assert code == 143
+@pytest.mark.parametrize(("sig", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+def test_interrupting_signal_finalizes_the_recording(tmp_path, sig, exit_code):
+    path = tmp_path / f"{sig.name}.wav"
+    queued, code, stdout = run_until(path, 2.0, sig)
+    assert code == exit_code
     frames = assert_valid_prefix(path, queued)
     assert len(frames) == closed_frames(stdout)
 

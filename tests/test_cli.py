@@ -1,6 +1,5 @@
 """The ``livemusic`` command end to end, in subprocesses, with real WAV files read back."""
 
-import os
 import signal
 import subprocess
 import sys

@@ -40,4 +40,25 @@ def test_timed_play_applies_while_stopped_even_behind_a_timed_config():
 def test_chunks_never_cross_the_generators_internal_blocks():
     session = MusicSession(Pacing(chunk_ms=300))
     session.position = 1_000
-    assert session.next_chunk_frames() == session.generator.block - 1_000
+    assert session.next_chunk_sizes() == [session.generator.block - 1_000]
+
+
+def test_a_batch_of_chunks_stops_where_a_timed_message_falls_due():
+    session = MusicSession(Pacing(chunk_ms=100))  # 4_800 frames
+    session.playback = Playback.PLAYING
+    session.submit(config(150, at=12_000))
+    assert session.next_chunk_sizes(5) == [4_800, 4_800, 2_400]
+
+
+def test_a_batch_render_stops_after_the_chunk_during_which_a_message_arrived():
+    session = MusicSession(Pacing())
+    rendered = []
+
+    def render(frames, stems=False):
+        rendered.append(frames)
+        if len(rendered) == 2:
+            session.submit(config(100))  # arrives while the second chunk renders
+        return frames
+
+    session.generator.render = render
+    assert session.render([9_600] * 5) == [9_600, 9_600]

@@ -384,14 +384,14 @@ def _render_tone(tb: Timbre, midi: float, dur: float, vel: float, bright: float,
     if tb.pluck > 0.02 or tb.mallet > 0.02:  # struck and plucked sounds ring on, until the release fades them
         n = max(n, min(int(min(tb.decay * 2.0, 3.0) * sr), n_on + int(2.0 * max(tb.release, 0.01) * sr)))
     env = _envelope(n_on, n, sr, tb)
-    t = np.arange(n, dtype=F32) / F32(sr)
     wobble = _vibrato(n, sr, tb.vibrato) if tb.vibrato > 0.01 else None
     if tb.fm > 0.02 or tb.mallet > 0.02:  # phase in cycles, for the sine-based voices
-        phase = t * F32(f0) if wobble is None else np.cumsum(F32(f0 / sr) * wobble, dtype=F32)
+        step = F32(f0 / sr)
+        phase = np.arange(n, dtype=F32) * step if wobble is None else np.cumsum(step * wobble, dtype=F32)
     out = np.zeros(n, F32)
     brightmul = 2.0 ** ((bright - 0.5) * 3.0) * (0.6 + 0.6 * vel)
     if tb.sine + tb.tri + tb.saw + tb.square > 0.02:
-        out += _oscillators(tb, f0, n, sr, brightmul, wobble, t)
+        out += _oscillators(tb, f0, n, sr, brightmul, wobble)
     if tb.fm > 0.02:
         index = tb.fm_index * (0.5 + vel) * (0.5 + bright)
         ienv = exp_decay(n, max(tb.decay * 0.6, 0.02), sr)
@@ -416,7 +416,7 @@ def _render_tone(tb: Timbre, midi: float, dur: float, vel: float, bright: float,
         out = np.tanh(out * F32(k)) * F32(1.0 / math.tanh(k))
     out *= env
     out -= env * F32(out.sum() / max(env.sum(), 1e-9))  # no DC: remove the note's mean, shaped by its envelope
-    return _trim(out * F32(vel / (float(np.abs(out).max()) + 1e-9)))
+    return _finish(out, vel)
 
 
 def _vibrato(n: int, sr: float, amount: float) -> np.ndarray:
@@ -429,19 +429,22 @@ def _vibrato(n: int, sr: float, amount: float) -> np.ndarray:
     return np.repeat(coarse, 16)[:n]
 
 
-def _trim(x: np.ndarray, floor: float = 2e-4) -> np.ndarray:
-    """Drop a tail that has decayed below ``floor`` (about -74 dB), fading its last samples."""
-    loud = np.flatnonzero(np.abs(x[::64]) > floor * float(np.abs(x).max()))
+def _finish(x: np.ndarray, vel: float, floor: float = 2e-4) -> np.ndarray:
+    """``x`` (a fresh array) scaled to peak ``vel``, without a tail that has decayed below
+    ``floor`` of the peak (about -74 dB) and with its last samples faded."""
+    peak = max(float(x.max()), -float(x.min()))  # two reductions: cheaper than abs() then max()
+    loud = np.flatnonzero(np.abs(x[::64]) > floor * peak)
     end = min(len(x), (int(loud[-1]) + 2) * 64) if len(loud) else len(x)
     if end < len(x):
         x = x[:end].copy()
         fade = min(64, end)
         x[end - fade:] *= np.linspace(1.0, 0.0, fade, dtype=F32)
+    x *= F32(vel / (peak + 1e-9))
     return x
 
 
 def _oscillators(tb: Timbre, f0: float, n: int, sr: float, brightmul: float,
-                 wobble: np.ndarray | None, t: np.ndarray) -> np.ndarray:
+                 wobble: np.ndarray | None) -> np.ndarray:
     """Sine, triangle, saw and square through the timbre's resonant lowpass.
 
     With a filter envelope the cutoff starts ``1 + 6 * fenv`` times higher and falls
@@ -579,7 +582,7 @@ def render_drum(kind: str, kit: Kit, vel: float, bright: float, sr: float, var: 
     x[len(x) - fade:] *= np.linspace(1.0, 0.0, fade, dtype=F32)
     shape = np.abs(x)
     x = x - shape * F32(x.sum() / max(float(shape.sum()), 1e-9))  # no DC, shaped like the hit
-    return _trim(x * F32(vel / (float(np.abs(x).max()) + 1e-9)))
+    return _finish(x, vel)
 
 
 class SoundCache:

@@ -214,24 +214,28 @@ class Wavetable:
         table = np.fft.irfft(spec, size).astype(F32)
         self.shift = 33 - size.bit_length()
         self.table = table
-        self.slope = np.roll(table, -1) - table
+        self.slope = slopes(table, np.roll(table, -1), self.shift)
 
     def read(self, phase: np.ndarray) -> np.ndarray:
         """The waveform at ``phase`` (uint32 from :func:`cycles`)."""
         return lerp(self.table, self.slope, phase, self.shift)
 
 
+def slopes(table: np.ndarray, following: np.ndarray, shift: int) -> np.ndarray:
+    """The ``slope`` table :func:`lerp` needs: ``following - table`` per step of the fraction."""
+    return (following - table) * F32(1.0 / (1 << shift))  # a power of two: exact
+
+
 def lerp(table: np.ndarray, slope: np.ndarray, pos: np.ndarray, shift: int) -> np.ndarray:
     """``table`` read at fixed-point positions ``pos`` (uint32, ``shift`` fractional bits), interpolated.
 
-    ``slope[i]`` is ``table[i + 1] - table[i]``.
+    ``slope`` comes from :func:`slopes`. np.take is fastest with intp indices and
+    ``mode="wrap"`` (no bounds errors to raise; the indices are in range anyway).
     """
-    idx = (pos >> np.uint32(shift)).astype(np.intp)  # np.take is fastest with intp indices
-    frac = (pos & np.uint32((1 << shift) - 1)).astype(F32)
-    frac *= F32(1.0 / (1 << shift))
-    out = np.take(slope, idx)
-    out *= frac
-    out += np.take(table, idx)
+    idx = (pos >> np.uint32(shift)).astype(np.intp)
+    out = (pos & np.uint32((1 << shift) - 1)).astype(F32)
+    out *= np.take(slope, idx, mode="wrap")
+    out += np.take(table, idx, mode="wrap")
     return out
 
 
@@ -270,7 +274,7 @@ def karplus_strong(f0: float, n: int, sr: float, decay: float, bright: float, se
     y *= F32(1.0 / (np.abs(y[:period]).max() + 1e-9))
     shift = min(31 - len(y).bit_length(), 20)  # fixed-point read positions that fit 32 bits
     pos = np.arange(n, dtype=np.uint32) * np.uint32(round(ratio * (1 << shift)))
-    return lerp(y, np.diff(y, append=y[-1]), pos, shift)
+    return lerp(y, slopes(y, np.append(y[1:], y[-1]), shift), pos, shift)
 
 
 # --------------------------------------------------------------------------- timbres

@@ -33,6 +33,7 @@ from livemusic.engine.synth import (
     F32,
     SoundCache,
     Timbre,
+    fade_out,
     midi_hz,
     noise,
     quantize,
@@ -524,8 +525,7 @@ def _release_curve(release: float, sr: int) -> np.ndarray:
             _RELEASES.clear()
         n = max(int(release * sr), 1)
         curve = np.exp(np.arange(n, dtype=F32) * F32(-4.6 / (release * sr)))
-        fade = min(64, n)
-        curve[n - fade:] *= np.linspace(1.0, 0.0, fade, dtype=F32)
+        fade_out(curve)
         _RELEASES[key] = curve
     return curve
 

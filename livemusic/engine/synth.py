@@ -153,6 +153,15 @@ def sine(phase: np.ndarray) -> np.ndarray:
     return np.sin(phase * F32(TWO_PI))
 
 
+_FADE = np.linspace(1.0, 0.0, 64, dtype=F32)
+
+
+def fade_out(x: np.ndarray) -> None:
+    """Fade the last 64 samples of ``x`` to silence, in place: no click where a sound ends."""
+    fade = _FADE if len(x) >= len(_FADE) else np.linspace(1.0, 0.0, len(x), dtype=F32)
+    x[len(x) - len(fade):] *= fade
+
+
 def exp_decay(n: int, tau: float, sr: float) -> np.ndarray:
     """``exp(-t / tau)`` for ``n`` samples, as float32."""
     return geometric(n, -1.0 / (max(tau, 1e-6) * sr))
@@ -220,23 +229,37 @@ class Wavetable:
         """The waveform at ``phase`` (uint32 from :func:`cycles`)."""
         return lerp(self.table, self.slope, phase, self.shift)
 
+    def read_at(self, idx: np.ndarray, frac: np.ndarray) -> np.ndarray:
+        """The waveform at a phase already split by :func:`fixed_point` (tables of one size share it)."""
+        return interpolate(self.table, self.slope, idx, frac)
+
 
 def slopes(table: np.ndarray, following: np.ndarray, shift: int) -> np.ndarray:
     """The ``slope`` table :func:`lerp` needs: ``following - table`` per step of the fraction."""
     return (following - table) * F32(1.0 / (1 << shift))  # a power of two: exact
 
 
-def lerp(table: np.ndarray, slope: np.ndarray, pos: np.ndarray, shift: int) -> np.ndarray:
-    """``table`` read at fixed-point positions ``pos`` (uint32, ``shift`` fractional bits), interpolated.
+def fixed_point(pos: np.ndarray, shift: int) -> tuple[np.ndarray, np.ndarray]:
+    """Table index (intp, which np.take is fastest with) and fraction (float32, in steps of
+    ``2**-shift``) of fixed-point positions ``pos`` (uint32, ``shift`` fractional bits)."""
+    return (pos >> np.uint32(shift)).astype(np.intp), (pos & np.uint32((1 << shift) - 1)).astype(F32)
 
-    ``slope`` comes from :func:`slopes`. np.take is fastest with intp indices and
-    ``mode="wrap"`` (no bounds errors to raise; the indices are in range anyway).
+
+def interpolate(table: np.ndarray, slope: np.ndarray, idx: np.ndarray, frac: np.ndarray) -> np.ndarray:
+    """``table`` at ``idx + frac`` (from :func:`fixed_point`), linearly interpolated.
+
+    ``slope`` comes from :func:`slopes`. np.take's ``mode="wrap"`` skips the bounds
+    errors of its default mode (the indices are in range anyway) and is much faster.
     """
-    idx = (pos >> np.uint32(shift)).astype(np.intp)
-    out = (pos & np.uint32((1 << shift) - 1)).astype(F32)
-    out *= np.take(slope, idx, mode="wrap")
+    out = np.take(slope, idx, mode="wrap")
+    out *= frac
     out += np.take(table, idx, mode="wrap")
     return out
+
+
+def lerp(table: np.ndarray, slope: np.ndarray, pos: np.ndarray, shift: int) -> np.ndarray:
+    """``table`` read at fixed-point positions ``pos`` (see :func:`fixed_point`), interpolated."""
+    return interpolate(table, slope, *fixed_point(pos, shift))
 
 
 def saw_harmonics(count: int) -> np.ndarray:
@@ -324,11 +347,10 @@ def _envelope(n_on: int, n: int, sr: float, tb: Timbre) -> np.ndarray:
     nd = min(n, na + int(max(tb.decay, 0.01) * 7.0 * sr))
     if nd > na:
         env[na:nd] += F32(1.0 - sus) * exp_decay(nd - na, max(tb.decay, 0.01), sr)
-    env[:min(na, n)] = np.linspace(0.0, 1.0, na, endpoint=False, dtype=F32)[: min(na, n)]
+    env[:min(na, n)] = np.arange(min(na, n), dtype=F32) * F32(1.0 / na)
     if n > n_on:
         env[n_on:] *= exp_decay(n - n_on, max(tb.release, 0.01) / 4.6, sr)
-    fade = min(64, n)
-    env[n - fade:] *= np.linspace(1.0, 0.0, fade, dtype=F32)
+    fade_out(env)
     return env
 
 
@@ -441,8 +463,7 @@ def _finish(x: np.ndarray, vel: float, floor: float = 2e-4) -> np.ndarray:
     end = min(len(x), (int(loud[-1]) + 2) * 64) if len(loud) else len(x)
     if end < len(x):
         x = x[:end].copy()
-        fade = min(64, end)
-        x[end - fade:] *= np.linspace(1.0, 0.0, fade, dtype=F32)
+        fade_out(x)
     x *= F32(vel / (peak + 1e-9))
     return x
 
@@ -487,10 +508,10 @@ def _oscillators(tb: Timbre, f0: float, n: int, sr: float, brightmul: float,
         low = Wavetable(harmonics * dark)
         high = Wavetable(harmonics * opening) if opening is not None else None
         for ratio, start in reads:
-            phase = cycles(n, f0 * ratio, sr, wobble, start)
-            out += low.read(phase)
-            if high is not None:
-                out[:m] += fe[:m] * high.read(phase[:m])
+            idx, frac = fixed_point(cycles(n, f0 * ratio, sr, wobble, start), low.shift)
+            out += low.read_at(idx, frac)
+            if high is not None:  # the same size of table: the same split phase
+                out[:m] += fe[:m] * high.read_at(idx[:m], frac[:m])
     return out
 
 
@@ -582,8 +603,7 @@ def render_drum(kind: str, kit: Kit, vel: float, bright: float, sr: float, var: 
         x = (sine(t * F32(1700.0)) + F32(0.5) * sine(t * F32(2500.0))) * exp_decay(n, 0.008, sr)
     else:
         raise ValueError(f"unknown drum {kind!r}")
-    fade = min(64, len(x))
-    x[len(x) - fade:] *= np.linspace(1.0, 0.0, fade, dtype=F32)
+    fade_out(x)
     shape = np.abs(x)
     x = x - shape * F32(x.sum() / max(float(shape.sum()), 1e-9))  # no DC, shaped like the hit
     return _finish(x, vel)

@@ -134,16 +134,25 @@ def colored_noise(n: int, seed: int, sr: float, *filters: tuple[str, float, floa
     """``n`` samples of noise through the biquads ``filters`` (``(kind, f0, q)`` each).
 
     The noise is one period of a periodic signal, so the filters are applied to a
-    cached spectrum and are in their steady state from the first sample: one inverse
-    FFT per call. ``seed`` picks where in the period the samples start.
+    cached spectrum and are in their steady state from the first sample. ``seed``
+    picks where in the period the samples start: variations of one sound (the four
+    hits of a hi-hat) share one period. The result may be a read-only view.
     """
     nfft = fft_size(n)
+    y = _filtered_noise(nfft, sr, filters)
+    start = seed * 7919 % nfft
+    return y[start:start + n] if start + n <= nfft else np.concatenate([y[start:], y[: start + n - nfft]])
+
+
+@lru_cache(maxsize=16)
+def _filtered_noise(nfft: int, sr: float, filters: tuple[tuple[str, float, float], ...]) -> np.ndarray:
+    """One period (``nfft`` samples) of the noise table through ``filters``, read-only."""
     spec = _noise_spectrum(nfft)
     for kind, f0, q in filters:
         spec = spec * biquad_response(kind, f0, q, sr, nfft)
     y = np.fft.irfft(spec, nfft).astype(F32)
-    start = seed * 7919 % nfft
-    return y[start:start + n] if start + n <= nfft else np.concatenate([y[start:], y[: start + n - nfft]])
+    y.setflags(write=False)
+    return y
 
 
 # --------------------------------------------------------------------------- oscillators
@@ -223,7 +232,7 @@ class Wavetable:
         table = np.fft.irfft(spec, size).astype(F32)
         self.shift = 33 - size.bit_length()
         self.table = table
-        self.slope = slopes(table, np.roll(table, -1), self.shift)
+        self.slope = slopes(table, np.append(table[1:], table[0]), self.shift)
 
     def read(self, phase: np.ndarray) -> np.ndarray:
         """The waveform at ``phase`` (uint32 from :func:`cycles`)."""

@@ -4,6 +4,8 @@ import base64
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from livemusic.errors import (
     AuthenticationError,
@@ -110,12 +112,15 @@ def test_codec_ignores_unknown_server_keys():
     assert message.setup_complete is not None
 
 
-def _audio_message(prompt: str) -> LiveMusicServerMessage:
+def _audio_message(prompt: str, data: bytes = bytes(range(256)) * 40, position: int | None = None,
+                   stems: dict[str, bytes] | None = None) -> LiveMusicServerMessage:
+    stems = {"drums": b"\x01\x02" * 999} if stems is None else stems
     return LiveMusicServerMessage.model_validate({"serverContent": {"audioChunks": [{
-        "data": base64.b64encode(bytes(range(256)) * 40).decode(),
+        "data": base64.b64encode(data).decode(),
         "mimeType": "audio/l16;rate=48000;channels=2",
         "sourceMetadata": {"clientContent": {"weightedPrompts": [{"text": prompt, "weight": 1.0}]}},
-        "livemusicStems": {"drums": base64.b64encode(b"\x01\x02" * 999).decode()},
+        "livemusicPosition": position,
+        "livemusicStems": {name: base64.b64encode(pcm).decode() for name, pcm in stems.items()} or None,
     }]}})
 
 
@@ -124,9 +129,28 @@ def test_codec_audio_frame_is_the_plain_json_encoding():
     assert codec.encode(message) == json.dumps(message.to_wire(), separators=(",", ":"))
 
 
-def test_codec_audio_frame_is_exact_when_a_prompt_holds_the_splice_token():
-    message = _audio_message("a\x00livemusic-audio-0\x00b")
+def test_codec_audio_frame_is_exact_when_a_prompt_holds_the_splice_tokens():
+    message = _audio_message("a\x00livemusic-0-0\x00b\x00livemusic-0-1\x00\"\x00livemusic-1-0\x00\"")
     assert codec.encode(message) == json.dumps(message.to_wire(), separators=(",", ":"))
+
+
+PCM = st.binary(max_size=64)
+
+
+@given(prompt=st.text(), data=PCM, position=st.none() | st.integers(0, 2**40),
+       stems=st.dictionaries(st.sampled_from(["drums", "bass", "harmony", "lead"]), PCM))
+def test_audio_frame_template_encodes_chunks_as_the_codec_does(prompt, data, position, stems):
+    template = codec.AudioFrame(_audio_message(prompt, b"\x07" * 6, 0 if position is not None else None,
+                                               {name: b"\x07" * 6 for name in stems}))
+    expected = codec.encode(_audio_message(prompt, data, position, stems))
+    assert template.encode(data, position, stems) == expected
+
+
+def test_audio_frame_template_is_exact_when_a_prompt_holds_the_position_token():
+    prompt = "\x00livemusic-0-0\x00 \"\x00livemusic-0-1\x00"  # JSON: ...\"\u0000livemusic-0-1\u0000"
+    template = codec.AudioFrame(_audio_message(prompt, position=0))
+    assert template.encode(b"pcm", 96_000, {"drums": b"\x01"}) == \
+        codec.encode(_audio_message(prompt, b"pcm", 96_000, {"drums": b"\x01"}))
 
 
 def test_close_reason_is_truncated_to_fit_a_close_frame():

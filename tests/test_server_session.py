@@ -1,7 +1,18 @@
 """The server's per-session message queue (MusicSession), without sockets."""
 
+import numpy as np
+import pytest
+
+from livemusic.engine.generator import STEM_NAMES, Block
 from livemusic.engine.server import MusicSession, Pacing, Playback
-from livemusic.types import LiveMusicClientMessage, LiveMusicGenerationConfig, PlaybackControl
+from livemusic.live import codec
+from livemusic.types import (
+    LiveMusicClientContent,
+    LiveMusicClientMessage,
+    LiveMusicGenerationConfig,
+    PlaybackControl,
+    WeightedPrompt,
+)
 
 
 def config(bpm: int, at: int | None = None) -> LiveMusicClientMessage:
@@ -62,3 +73,60 @@ def test_a_batch_render_stops_after_the_chunk_during_which_a_message_arrived():
 
     session.generator.render = render
     assert session.render([9_600] * 5) == [9_600, 9_600]
+
+
+def prompts(*texts: str) -> LiveMusicClientMessage:
+    return LiveMusicClientMessage(client_content=LiveMusicClientContent(
+        weighted_prompts=[WeightedPrompt(text=text, weight=0.5 + i) for i, text in enumerate(texts)]))
+
+
+def applied(message: LiveMusicClientMessage):
+    def change(session: MusicSession) -> None:
+        session.submit(message)
+        session.apply_due()
+    return change
+
+
+def config_message(**fields) -> LiveMusicClientMessage:
+    return LiveMusicClientMessage(music_generation_config=LiveMusicGenerationConfig(**fields))
+
+
+def random_block(rng: np.random.Generator, stems: bool) -> Block:
+    def pcm() -> np.ndarray:
+        return rng.integers(-2**15, 2**15, (9_600, 2), dtype=np.int16)
+    return Block(pcm(), {name: pcm() for name in STEM_NAMES} if stems else None)
+
+
+CHANGES = {
+    "nothing": lambda session: None,
+    "prompts": applied(prompts("minimal techno", "rhodes piano")),
+    "prompts with quotes and unicode": applied(prompts('say "hi" \\ ünïcode ♪ \x00livemusic-0-0\x00', "jazz")),
+    "config": applied(config_message(bpm=150, density=0.25, scale="D_MAJOR_B_MINOR", mute_drums=True)),
+    "seed": lambda session: session.generator.set_config(LiveMusicGenerationConfig(seed=9)),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+@pytest.mark.parametrize(("extended", "stems"), [(False, False), (True, False), (True, True)],
+                         ids=["plain", "position", "stems"])
+def test_chunk_frame_is_the_encoded_chunk_message_before_and_after_a_change(extended, stems, change):
+    session = MusicSession(Pacing(), stems=stems, extended=extended)
+    applied(prompts("funk"))(session)
+    rng = np.random.default_rng(0)
+    for chunk in range(6):
+        if chunk == 3:
+            change(session)
+        block = random_block(rng, stems)
+        expected = codec.encode(session.chunk_message(block))
+        assert session.chunk_frame(block) == expected
+    assert session.position == 6 * 9_600
+
+
+def test_chunk_frame_follows_a_config_that_is_equal_but_encodes_differently():
+    session = MusicSession(Pacing())
+    rng = np.random.default_rng(0)
+    for temperature in (0.0, -0.0):  # equal values, "0.0" and "-0.0" on the wire
+        applied(config_message(temperature=temperature))(session)
+        block = random_block(rng, stems=False)
+        expected = codec.encode(session.chunk_message(block))
+        assert session.chunk_frame(block) == expected

@@ -131,6 +131,8 @@ class MusicSession:
         #: An untimed message arrived: render the next chunk at once (one chunk past the lead).
         self.urgent = False
         self.outbox: list[LiveMusicServerMessage] = []
+        self._frame: codec.AudioFrame | None = None
+        self._frame_made_for: tuple[object, ...] = ()  # prompts, config, seed and stem names of _frame
 
     def submit(self, message: LiveMusicClientMessage) -> None:
         """Queue a message; timed ones wait for their position, the rest apply before the next render."""
@@ -241,7 +243,7 @@ class MusicSession:
         return blocks
 
     def chunk_message(self, block: Block) -> LiveMusicServerMessage:
-        """Wrap a rendered block as a serverContent message and advance the stream position."""
+        """The serverContent message of ``block`` as the next chunk of the stream (which it does not advance)."""
         metadata = LiveMusicSourceMetadata(
             client_content=self.prompts,
             music_generation_config=self.config.merged(seed=self.generator.seed),
@@ -253,8 +255,23 @@ class MusicSession:
             livemusic_position=self.position if self.extended else None,
             livemusic_stems={k: v.tobytes() for k, v in block.stems.items()} if block.stems else None,
         )
-        self.position += len(block.mix)
         return LiveMusicServerMessage(server_content=LiveMusicServerContent(audio_chunks=[chunk]))
+
+    def chunk_frame(self, block: Block) -> str:
+        """``codec.encode(self.chunk_message(block))``, made cheaply; advances the stream position.
+
+        The frame is filled into a template that is made again only when the
+        prompts, config, seed or stems change, not for every chunk.
+        """
+        stems = block.stems or {}
+        made_for = (self.prompts, self.config, self.generator.seed, *stems)
+        # The same objects, not equal ones: equal configs may encode differently (0.0 and -0.0).
+        previous = self._frame_made_for
+        if len(made_for) != len(previous) or any(a is not b for a, b in zip(made_for, previous)):
+            self._frame, self._frame_made_for = codec.AudioFrame(self.chunk_message(block)), made_for
+        frame = self._frame.encode(block.mix.tobytes(), self.position, {k: v.tobytes() for k, v in stems.items()})
+        self.position += len(block.mix)
+        return frame
 
 
 def _normalize_path(path: str) -> str:
@@ -418,7 +435,7 @@ class MusicServer:
                 continue
             blocks = await asyncio.get_running_loop().run_in_executor(self._renderers, session.render, sizes)
             for block in blocks:
-                await ws.send(codec.encode(session.chunk_message(block)))
+                await ws.send(session.chunk_frame(block))
 
     async def _flush_outbox(self, ws: ServerConnection, session: MusicSession) -> None:
         while session.outbox:

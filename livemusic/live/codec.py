@@ -8,7 +8,9 @@ should answer with (1007: invalid payload) and a reason that names the field.
 
 from __future__ import annotations
 
+import itertools
 import json
+from binascii import b2a_base64
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -30,27 +32,79 @@ def encode(message: WireModel) -> str:
     about 0.15 ms for one 200 ms stereo chunk, a large share of a server's work).
     """
     wire = message.to_wire()
-    payloads = _lift_audio(wire)
-    text = json.dumps(wire, separators=(",", ":"))
-    for token, payload in payloads:
-        if text.count(token) != 1:  # a client's text happens to hold the token: escape normally
-            return json.dumps(message.to_wire(), separators=(",", ":"))
-        text = text.replace(token, payload)
-    return text
+    slots = _slots(wire)
+    payloads = [holder[key] for holder, key in slots]
+    return _interleave(_cut(wire, slots), payloads)
 
 
-def _lift_audio(wire: dict[str, Any]) -> list[tuple[str, str]]:
-    """Replace the base64 audio of ``wire``'s chunks by unique tokens; returns (token as JSON text, audio)."""
-    lifted: list[tuple[str, str]] = []
+class AudioFrame:
+    """The frame of a one-chunk serverContent message, cut around what changes from chunk to chunk.
+
+    Made from a model message (the models stay the one source of the layout), it
+    encodes further chunks with the same metadata from their PCM and position
+    alone, with no pydantic or JSON work: about 0.1 ms less per 200 ms chunk.
+    """
+
+    def __init__(self, message: WireModel) -> None:
+        wire = message.to_wire()
+        [chunk] = wire["serverContent"]["audioChunks"]
+        slots = _slots(wire, position=True)
+        #: Per slot, in frame order: the chunk's own field ("data", "livemusicPosition"), or a stem's name.
+        self._fills = [(holder is chunk, key) for holder, key in slots]
+        self._parts = _cut(wire, slots)
+
+    def encode(self, data: bytes, position: int | None = None, stems: dict[str, bytes] | None = None) -> str:
+        """The frame of a chunk of PCM ``data`` at ``position``, with the stems the template was made with."""
+        values = []
+        for own, key in self._fills:
+            if own and key == "livemusicPosition":
+                values.append(str(position))
+            else:
+                values.append(b2a_base64(data if own else stems[key], newline=False).decode("ascii"))
+        return _interleave(self._parts, values)
+
+
+def _slots(wire: dict[str, Any], *, position: bool = False) -> list[tuple[dict[str, Any], str]]:
+    """Where ``wire``'s audio payloads (and, with ``position``, chunk positions) are: (holder, key), in frame order."""
+    slots: list[tuple[dict[str, Any], str]] = []
     content = wire.get("serverContent")
     for chunk in (content or {}).get("audioChunks") or ():
-        holders = [(chunk, "data")] + [(chunk["livemusicStems"], name) for name in chunk.get("livemusicStems") or {}]
-        for holder, key in holders:
-            if isinstance(holder.get(key), str):
-                token = f"\x00livemusic-audio-{len(lifted)}\x00"
-                lifted.append((json.dumps(token)[1:-1], holder[key]))
-                holder[key] = token
-    return lifted
+        for key, value in chunk.items():
+            if (key == "data" and isinstance(value, str)) or (key == "livemusicPosition" and position):
+                slots.append((chunk, key))
+            elif key == "livemusicStems" and isinstance(value, dict):
+                slots.extend((value, name) for name, pcm in value.items() if isinstance(pcm, str))
+    return slots
+
+
+def _cut(wire: dict[str, Any], slots: list[tuple[dict[str, Any], str]]) -> list[str]:
+    """The compact JSON text of ``wire`` split around the values in ``slots`` (strings inside their quotes).
+
+    Values are replaced by tokens that JSON escapes into ``\\u0000`` sequences; should a
+    client's text hold one, the next salt gives tokens that text does not hold.
+    """
+    inside = [isinstance(holder[key], str) for holder, key in slots]
+    for salt in itertools.count():
+        marks = []
+        for index, ((holder, key), quoted) in enumerate(zip(slots, inside)):
+            holder[key] = f"\x00livemusic-{salt}-{index}\x00"
+            mark = json.dumps(holder[key])
+            marks.append(mark[1:-1] if quoted else mark)
+        text = json.dumps(wire, separators=(",", ":"))
+        if all(text.count(mark) == 1 for mark in marks):
+            break
+    parts = []
+    for mark in marks:
+        part, text = text.split(mark)
+        parts.append(part)
+    return [*parts, text]
+
+
+def _interleave(parts: list[str], values: list[str]) -> str:
+    """``parts[0] + values[0] + parts[1] + ... + parts[-1]``, in one copy."""
+    pieces = parts + values
+    pieces[0::2], pieces[1::2] = parts, values
+    return "".join(pieces)
 
 
 def decode(frame: str | bytes, model: type[M]) -> M:

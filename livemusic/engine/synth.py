@@ -449,9 +449,31 @@ def _render_tone(tb: Timbre, midi: float, dur: float, vel: float, bright: float,
     if tb.drive > 0.02:
         k = 1.0 + tb.drive * 8.0
         out = np.tanh(out * F32(k)) * F32(1.0 / math.tanh(k))
+        out = _without_local_dc(out, round(sr / f0 * math.ceil(0.02 * f0)))  # before the envelope: steady level
     out *= env
     out -= env * F32(out.sum() / max(env.sum(), 1e-9))  # no DC: remove the note's mean, shaped by its envelope
     return _finish(out, vel)
+
+
+def _without_local_dc(x: np.ndarray, window: int) -> np.ndarray:
+    """``x`` minus its running mean over ``window`` samples (whole periods of the note).
+
+    Saturation gives an asymmetric wave a DC that follows the filter's opening,
+    so removing one mean from the whole note leaves some in a note cut short. The
+    mean over whole periods holds none of the note's harmonics.
+    """
+    n = len(x)
+    if n <= window:
+        return x - F32(x.mean())
+    total = np.cumsum(x, dtype=np.float64)
+    mean = total[window - 1:].copy()  # sums of x[k - window + 1 .. k]
+    mean[1:] -= total[:-window]
+    mean *= 1.0 / window
+    half = window // 2  # centred: sample j gets the window starting at j - half
+    x[half:half + len(mean)] -= mean.astype(F32)
+    x[:half] -= F32(mean[0])
+    x[half + len(mean):] -= F32(mean[-1])
+    return x
 
 
 def _vibrato(n: int, sr: float, amount: float) -> np.ndarray:

@@ -304,10 +304,12 @@ class MusicServer:
         self.pacing = pacing
         self._server: Server | None = None
         self.sessions: set[ServerConnection] = set()
-        # One render thread for all sessions: with one per core, the threads spend more
-        # time handing the GIL to each other than they gain (measured with 16 sessions
-        # on 2 cores: 54x real time per core with two threads, 62x with one).
-        self._renderers = ThreadPoolExecutor(1, thread_name_prefix="livemusic-render")
+        # One render thread for the paced sessions and one for asap renders, so that a render
+        # client's batches never hold up a listener. More threads would only take turns on
+        # the GIL (measured with 16 asap sessions on 2 cores: 54x real time per core with two
+        # threads for them, 62x with one).
+        self._renderers = {realtime: ThreadPoolExecutor(1, thread_name_prefix=f"livemusic-render-{name}")
+                           for realtime, name in ((True, "paced"), (False, "asap"))}
 
     @property
     def port(self) -> int:
@@ -337,7 +339,8 @@ class MusicServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
-        self._renderers.shutdown(wait=False, cancel_futures=True)
+        for renderer in self._renderers.values():
+            renderer.shutdown(wait=False, cancel_futures=True)
 
     async def __aenter__(self) -> MusicServer:
         return await self.start()
@@ -433,7 +436,8 @@ class MusicServer:
             sizes = session.next_chunk_sizes(1 if session.pacing.realtime else ASAP_BATCH)
             if session.playback is not Playback.PLAYING:
                 continue
-            blocks = await asyncio.get_running_loop().run_in_executor(self._renderers, session.render, sizes)
+            blocks = await asyncio.get_running_loop().run_in_executor(
+                self._renderers[session.pacing.realtime], session.render, sizes)
             for block in blocks:
                 await ws.send(session.chunk_frame(block))
 

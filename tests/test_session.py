@@ -47,6 +47,21 @@ async def test_session_streams_audio_on_both_versions(server, version):
     assert rms(audio) > 300
 
 
+async def test_a_stopped_server_serves_again_when_started_again():
+    from livemusic.engine.server import MusicServer
+
+    server = MusicServer("127.0.0.1", 0)
+    for pacing in ("asap", None):  # each start serves both kinds of session
+        await server.start()
+        try:
+            async with AsyncLiveMusic(url=server.url).connect(pacing=pacing) as session:
+                await session.set_weighted_prompts(JAZZ)
+                await session.play()
+                assert len(await first_audio(session, 48_000)) >= 48_000
+        finally:
+            await server.stop()
+
+
 async def test_root_path_is_served(server):
     async with AsyncLiveMusic(url=server.url + "/").connect() as session:
         await session.set_weighted_prompts(JAZZ)

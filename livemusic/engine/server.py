@@ -304,12 +304,7 @@ class MusicServer:
         self.pacing = pacing
         self._server: Server | None = None
         self.sessions: set[ServerConnection] = set()
-        # One render thread for the paced sessions and one for asap renders, so that a render
-        # client's batches never hold up a listener. More threads would only take turns on
-        # the GIL (measured with 16 asap sessions on 2 cores: 54x real time per core with two
-        # threads for them, 62x with one).
-        self._renderers = {realtime: ThreadPoolExecutor(1, thread_name_prefix=f"livemusic-render-{name}")
-                           for realtime, name in ((True, "paced"), (False, "asap"))}
+        self._renderers: dict[bool, ThreadPoolExecutor] = {}  # by pacing.realtime, while started
 
     @property
     def port(self) -> int:
@@ -322,6 +317,12 @@ class MusicServer:
         return f"{scheme}://{self.host}:{self.port}"
 
     async def start(self) -> MusicServer:
+        # One render thread for the paced sessions and one for asap renders, so that a render
+        # client's batches never hold up a listener. More threads would only take turns on
+        # the GIL (measured with 16 asap sessions on 2 cores: 54x real time per core with two
+        # threads for them, 62x with one).
+        self._renderers = {realtime: ThreadPoolExecutor(1, thread_name_prefix=f"livemusic-render-{name}")
+                           for realtime, name in ((True, "paced"), (False, "asap"))}
         self._server = await serve(
             self._handle,
             self.host,

@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 from livemusic.engine import Generator
 from livemusic.engine.generator import clear_sound_cache
@@ -92,6 +94,7 @@ def cpu_of(pid: int) -> float:
 
 
 async def one_session(url: str, index: int, seconds: float) -> float:
+    """Render ``seconds`` of session ``index``'s music (asap pacing); returns the seconds received."""
     from livemusic import AsyncLiveMusic
 
     frames = 0
@@ -115,32 +118,38 @@ async def measure(url: str, pid: int, sessions: range, seconds: float) -> tuple[
 
 SERVE = """
 import asyncio
-from livemusic.engine.server import MusicServer, Pacing
+from livemusic.engine.server import MusicServer
 async def main():
-    async with MusicServer("127.0.0.1", 0, pacing=Pacing(realtime=False)) as server:
+    async with MusicServer("127.0.0.1", 0) as server:
         print(server.port, flush=True)
         await asyncio.Event().wait()
 asyncio.run(main())
 """
 
 
-def measure_server(session_counts: list[int], seconds: float) -> None:
-    """Print the server's figures for each number of concurrent sessions."""
+@contextlib.contextmanager
+def serving() -> Iterator[tuple[str, int]]:
+    """A BidiGenerateMusic server in a child process: its URL and pid (sessions choose their pacing)."""
     server = subprocess.Popen([sys.executable, "-c", SERVE], stdout=subprocess.PIPE, text=True)
     try:
-        url = f"ws://127.0.0.1:{server.stdout.readline().strip()}"
+        yield f"ws://127.0.0.1:{server.stdout.readline().strip()}", server.pid
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def measure_server(session_counts: list[int], seconds: float) -> None:
+    """Print the server's figures for each number of concurrent sessions."""
+    with serving() as (url, pid):
         print(f"one server, asap pacing, {seconds:g} s of audio per session, {os.cpu_count()} cores")
         first = 0
         for n in session_counts:
             sessions = range(first, first + n)  # sessions never met before (tempo and seed differ)
             first += n
             for run in ("first", "again"):
-                per_core, streams = asyncio.run(measure(url, server.pid, sessions, seconds))
+                per_core, streams = asyncio.run(measure(url, pid, sessions, seconds))
                 print(f"  {n:3d} sessions, {run}: {per_core:6.1f}x real time per server core, "
                       f"{streams:6.1f} real-time streams of wall-clock throughput")
-    finally:
-        server.terminate()
-        server.wait()
 
 
 def main() -> None:

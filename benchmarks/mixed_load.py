@@ -15,36 +15,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
-import sys
 import time
 
+from engine_rtf import one_session, serving
 from livemusic import AsyncLiveMusic
-
-SERVE = """
-import asyncio
-from livemusic.engine.server import MusicServer
-async def main():
-    async with MusicServer("127.0.0.1", 0) as server:
-        print(server.port, flush=True)
-        await asyncio.Event().wait()
-asyncio.run(main())
-"""
-RENDERS = [{"minimal techno": 1.0}, {"drum & bass": 1.0}, {"funk": 1.0, "slap bass": 0.6}, {"orchestral score": 1.0}]
 
 
 async def render_forever(url: str, index: int) -> None:
-    """Render 20 s pieces of one prompt mix, again and again."""
+    """Render 20 s pieces of session ``index``'s music, again and again."""
     while True:
-        async with AsyncLiveMusic(url=url).connect(pacing="asap") as session:
-            await session.set_weighted_prompts(RENDERS[index % len(RENDERS)])
-            await session.set_music_generation_config({"bpm": 80 + 7 * index % 110, "seed": index})
-            await session.play()
-            frames = 0
-            async for block in session.audio():
-                frames += len(block)
-                if frames >= 20 * 48_000:
-                    break
+        await one_session(url, index, 20.0)
 
 
 async def listen(url: str, seconds: float) -> float:
@@ -79,16 +59,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="the listener's session (default 10)")
     args = parser.parse_args()
-    server = subprocess.Popen([sys.executable, "-c", SERVE], stdout=subprocess.PIPE, text=True)
-    try:
-        url = f"ws://127.0.0.1:{server.stdout.readline().strip()}"
+    with serving() as (url, _):
         print(f"one server; a real-time listener for {args.seconds:g} s while render clients run")
         for renders in (0, 4, 16):
             margin = asyncio.run(measure(url, renders, args.seconds))
             print(f"  {renders:2d} render clients: smallest margin {margin * 1000:4.0f} ms")
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ returned: a prompt or config change shows within 200 ms of stream time.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import math
 import secrets
@@ -74,10 +75,16 @@ def _settle_beats(guidance: float) -> float:
     return 32.0 * (1.0 / 32.0) ** (min(max(guidance, 0.0), 6.0) / 6.0)
 
 
-def _pan_gains(pan: float) -> tuple[float, float]:
-    """Constant-power left/right gains for ``pan`` in [-1, 1] (1.0 each at the centre)."""
+@functools.lru_cache(maxsize=512)  # pans repeat: drums have fixed places, notes few
+def _pan_column(pan: float) -> np.ndarray:
+    """Constant-power left/right gains for ``pan`` in [-1, 1] (1.0 each at the centre).
+
+    A read-only float32 column ``(2, 1)``: times a mono sound, it is the sound in stereo.
+    """
     angle = (max(-1.0, min(1.0, pan)) + 1.0) * math.pi / 4.0
-    return math.cos(angle) * math.sqrt(2.0), math.sin(angle) * math.sqrt(2.0)
+    column = np.array([[math.cos(angle)], [math.sin(angle)]], F32) * F32(math.sqrt(2.0))
+    column.setflags(write=False)
+    return column
 
 
 def _note_classes(ev: Event, bright: float, lofi: float, sounds) -> tuple[float, int, float]:
@@ -358,19 +365,17 @@ class Generator:
                 sounds = fx.sounds[ev.kind]
             # Two velocity layers (soft, loud) colour the sound; the exact velocity is a gain.
             vq, bq, held = _note_classes(ev, bright, fx.lofi, sounds)
-            pan_l, pan_r = _pan_gains(ev.pan)
+            pan = _pan_column(ev.pan)
             offset = ev.frame - block_start
             for tb, tkey, weight in sounds:
                 var = ev.var % 4 if tb.vocal > 0.02 else 0  # the vowel
-                held_part, tail = _note_parts(tb, tkey, ev.midi, held, vq, bq, var, int(ev.dur * sr), sr)
-                gain = ev.vel / vq * weight
-                gl, gr = gain * pan_l, gain * pan_r
-                self._mix_in(ev.stem, offset, held_part, gl, gr)
+                held_part, tail = _released(_tone(tb, tkey, ev.midi, held, vq, bq, var, sr), int(ev.dur * sr), tb, sr)
+                gains = pan * F32(ev.vel / vq * weight)
+                self._mix_in(ev.stem, offset, held_part, gains)
                 if len(tail):
-                    self._mix_in(ev.stem, offset + len(held_part), tail, gl, gr)
+                    self._mix_in(ev.stem, offset + len(held_part), tail, gains)
             return
-        pan_l, pan_r = _pan_gains(ev.pan)
-        self._mix_in(ev.stem, ev.frame - block_start, wave, gain * pan_l, gain * pan_r)
+        self._mix_in(ev.stem, ev.frame - block_start, wave, _pan_column(ev.pan) * F32(gain))
 
     def _play_chord(self, notes: list[Event], style: Style, ctl: Controls, block_start: int) -> None:
         """A chord as one cached stereo sound (its notes panned across the field)."""
@@ -386,42 +391,45 @@ class Generator:
         key = ("chord", tuple(k for _, k, _ in sounds), tuple(w for _, _, w in sounds),
                tuple((e.midi, round(e.pan, 2)) for e in notes), n_on, held, vq, bq, sr)
 
+        voicing = tuple((e.midi, round(e.pan, 2)) for e in notes)
+
+        def voiced(tb: Timbre, tkey: tuple) -> np.ndarray:
+            """The chord's notes in one sound, panned and summed, before any release."""
+            bases = [(_tone(tb, tkey, midi, held, vq, bq, 0, sr), _pan_column(pan)) for midi, pan in voicing]
+            out = np.zeros((2, max(len(base) for base, _ in bases)), F32)
+            for base, pan in bases:
+                out[:, :len(base)] += pan * base
+            return out
+
         def make() -> np.ndarray:
-            parts = []
-            for e in notes:
-                for tb, tkey, weight in sounds:
-                    held_part, tail = _note_parts(tb, tkey, e.midi, held, vq, bq, 0, n_on, sr)
-                    gains = np.array(_pan_gains(e.pan), F32)[:, None] * F32(weight / vq)
-                    parts.append((held_part, tail, gains))
-            out = np.zeros((2, max(len(held_part) + len(tail) for held_part, tail, _ in parts)), F32)
-            for held_part, tail, gains in parts:
-                on = len(held_part)
-                out[:, :on] += gains * held_part
-                out[:, on:on + len(tail)] += gains * tail
+            # Held length and release, sound by sound: the voiced chords serve every length.
+            parts = [(_released(_cached(("voiced", tkey, voicing, held, vq, bq, sr), lambda: voiced(tb, tkey)),
+                                n_on, tb, sr), F32(weight / vq)) for tb, tkey, weight in sounds]
+            out = np.zeros((2, max(held_part.shape[-1] + tail.shape[-1] for (held_part, tail), _ in parts)), F32)
+            for (held_part, tail), gain in parts:
+                on = held_part.shape[-1]
+                out[:, :on] += gain * held_part
+                out[:, on:on + tail.shape[-1]] += gain * tail
             return out
 
         wave = _cached(key, make)
         offset = first.frame - block_start
-        self._mix_in(STEM_HARM, offset, wave[0], first.vel, 0.0, right=wave[1])
+        self._mix_in(STEM_HARM, offset, wave, np.full((1, 1), first.vel, F32))
 
-    def _mix_in(self, stem: int, offset: int, wave: np.ndarray, gl: float, gr: float,
-                right: np.ndarray | None = None) -> None:
-        """Add a mono sound panned by ``gl``/``gr`` (or a stereo one: ``wave``, ``right``, gain ``gl``)."""
+    def _mix_in(self, stem: int, offset: int, wave: np.ndarray, gains: np.ndarray) -> None:
+        """Add ``wave`` times ``gains`` into ``stem`` from ``offset`` frames into the current block.
+
+        ``wave`` is mono ``(n,)`` with ``gains`` ``(2, 1)`` (its pan), or stereo
+        ``(2, n)`` with ``gains`` ``(1, 1)``: one broadcast operation either way.
+        """
         cap = self._ring.shape[2]
-        if right is not None:
-            gr = gl
-        else:
-            right = wave
-        length = min(len(wave), cap - self.block - offset)
+        length = min(wave.shape[-1], cap - self.block - offset)
         a = (self._ring_pos + offset) % cap
         first = min(length, cap - a)
         ring = self._ring[stem]
-        ring[0, a:a + first] += F32(gl) * wave[:first]
-        ring[1, a:a + first] += F32(gr) * right[:first]
+        ring[:, a:a + first] += gains * wave[..., :first]
         if first < length:
-            rest = length - first
-            ring[0, :rest] += F32(gl) * wave[first:length]
-            ring[1, :rest] += F32(gr) * right[first:length]
+            ring[:, :length - first] += gains * wave[..., first:length]
 
     def _effects(self, dry: np.ndarray, style: Style, ctl: Controls, start: int) -> None:
         """Stem colour, echoes, reverb, master bus; queues the finished int16 block."""
@@ -503,18 +511,24 @@ _LENGTH_CLASSES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 _RELEASES: dict[tuple[float, int], np.ndarray] = {}
 
 
-def _note_parts(tb: Timbre, tkey: tuple, midi: float, held: float, vq: float, bq: int, var: int,
-                n_on: int, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """A note ``n_on`` frames long: its held part and its release tail, from the cached rendering.
+def _tone(tb: Timbre, tkey: tuple, midi: float, held: float, vq: float, bq: int, var: int, sr: int) -> np.ndarray:
+    """The cached rendering of a note held for length class ``held``, release included.
 
-    One rendering per pitch and length class serves every note held at most that long;
-    a note's own end is the release envelope applied where it ends.
+    One rendering per pitch and length class serves every note held at most that long.
     """
-    base = _cached(("tone", tkey, midi, held, vq, bq, var, sr), lambda: render_tone(tb, midi, held, vq, bq / 8, sr, var))
+    return _cached(("tone", tkey, midi, held, vq, bq, var, sr), lambda: render_tone(tb, midi, held, vq, bq / 8, sr, var))
+
+
+def _released(base: np.ndarray, n_on: int, tb: Timbre, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """A sound ``base`` (mono or stereo) ended after ``n_on`` frames: its held part and release tail.
+
+    The release envelope starts where the note ends; the rest of the rendering is dropped.
+    """
     curve = _release_curve(max(tb.release, 0.01), sr)
-    on = min(n_on, len(base))
-    rel = min(len(curve), len(base) - on)
-    return base[:on], base[on:on + rel] * curve[:rel]
+    length = base.shape[-1]
+    on = min(n_on, length)
+    rel = min(len(curve), length - on)
+    return base[..., :on], base[..., on:on + rel] * curve[:rel]
 
 
 def _release_curve(release: float, sr: int) -> np.ndarray:

@@ -349,17 +349,26 @@ _VOWELS = {  # formant frequencies (Hz) and bandwidths of sung vowels
 
 
 def _envelope(n_on: int, n: int, sr: float, tb: Timbre) -> np.ndarray:
-    """Attack (linear), decay (exponential) to sustain, release (exponential) after ``n_on``."""
-    sus = min(max(tb.sustain, 0.0), 1.0)
+    """Attack (linear), decay (exponential) to sustain, release (exponential) after ``n_on``.
+
+    Read-only: notes of one length class share it.
+    """
+    return _adsr(n_on, n, sr, tb.attack, tb.decay, tb.sustain, tb.release)
+
+
+@lru_cache(maxsize=32)
+def _adsr(n_on: int, n: int, sr: float, attack: float, decay: float, sustain: float, release: float) -> np.ndarray:
+    sus = min(max(sustain, 0.0), 1.0)
     env = np.full(n, sus, F32)
-    na = max(int(max(tb.attack, 0.0015) * sr), 1)
-    nd = min(n, na + int(max(tb.decay, 0.01) * 7.0 * sr))
+    na = max(int(max(attack, 0.0015) * sr), 1)
+    nd = min(n, na + int(max(decay, 0.01) * 7.0 * sr))
     if nd > na:
-        env[na:nd] += F32(1.0 - sus) * exp_decay(nd - na, max(tb.decay, 0.01), sr)
+        env[na:nd] += F32(1.0 - sus) * exp_decay(nd - na, max(decay, 0.01), sr)
     env[:min(na, n)] = np.arange(min(na, n), dtype=F32) * F32(1.0 / na)
     if n > n_on:
-        env[n_on:] *= exp_decay(n - n_on, max(tb.release, 0.01) / 4.6, sr)
+        env[n_on:] *= exp_decay(n - n_on, max(release, 0.01) / 4.6, sr)
     fade_out(env)
+    env.setflags(write=False)
     return env
 
 
@@ -530,8 +539,9 @@ def _oscillators(tb: Timbre, f0: float, n: int, sr: float, brightmul: float,
     opening = None
     if tb.fenv > 0.02:  # the filter opens at the attack and closes with the decay
         opening = biquad_at("lp", cutoff * (1.0 + 6.0 * tb.fenv), q, sr, freqs) - dark
-        fe = exp_decay(n, max(tb.decay * 0.5, 0.02), sr)
-        m = int(np.searchsorted(-fe, -1e-4))  # where the opening has died away
+        tau = max(tb.decay * 0.5, 0.02)
+        m = min(n, int(math.log(1e4) * tau * sr) + 1)  # where the opening has died away (-80 dB)
+        fe = exp_decay(m, tau, sr)
     out = np.zeros(n, F32)
     for harmonics, reads in voices:
         if not harmonics.any():

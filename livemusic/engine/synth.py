@@ -165,10 +165,11 @@ def sine(phase: np.ndarray) -> np.ndarray:
 _FADE = np.linspace(1.0, 0.0, 64, dtype=F32)
 
 
-def fade_out(x: np.ndarray) -> None:
-    """Fade the last 64 samples of ``x`` to silence, in place: no click where a sound ends."""
-    fade = _FADE if len(x) >= len(_FADE) else np.linspace(1.0, 0.0, len(x), dtype=F32)
-    x[len(x) - len(fade):] *= fade
+def fade_out(x: np.ndarray, length: int = 64) -> None:
+    """Fade the last ``length`` samples of ``x`` to silence, in place: no click where a sound ends."""
+    length = min(length, len(x))
+    fade = _FADE if length == len(_FADE) else np.linspace(1.0, 0.0, length, dtype=F32)
+    x[len(x) - length:] *= fade
 
 
 def exp_decay(n: int, tau: float, sr: float) -> np.ndarray:
@@ -644,7 +645,9 @@ def render_drum(kind: str, kit: Kit, vel: float, bright: float, sr: float, var: 
         x = (sine(t * F32(1700.0)) + F32(0.5) * sine(t * F32(2500.0))) * exp_decay(n, 0.008, sr)
     else:
         raise ValueError(f"unknown drum {kind!r}")
-    fade_out(x)
+    # A hit is cut where its decay is still 15-30 dB down: its last quarter fades it
+    # out, or the cut is a click (a thump for a kick).
+    fade_out(x, len(x) // 4)
     shape = np.abs(x)
     x = x - shape * F32(x.sum() / max(float(shape.sum()), 1e-9))  # no DC, shaped like the hit
     return _finish(x, vel)

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from .analysis import as_float, integrated_loudness, peak_dbfs
+from livemusic.engine.synth import Kit, render_drum
+
 from .renders import SR, generator, render, render_in_chunks
 
 PRESETS = ["minimal techno", "ambient", "bossa nova with flute", "dubstep"]
@@ -34,3 +36,12 @@ def test_chunk_boundaries_have_no_step_larger_than_inside_chunks():
     bounds = np.cumsum(sizes)[:-1] - 1
     inside = np.delete(steps, bounds)
     assert steps[bounds].max() <= inside.max()
+
+
+@pytest.mark.parametrize("kind", ["kick", "snare", "clap", "hat", "ohat", "shaker", "crash", "ride", "tom", "perc", "rim"])
+def test_drum_hits_fade_to_silence_before_they_end(kind):
+    """A hit cut while still audible clicks: its last 2% must be 40 dB below its loudest 2%."""
+    hit = render_drum(kind, Kit(), 1.0, 0.5, SR).astype(np.float64)
+    window = len(hit) // 50
+    rms = np.sqrt((hit[: window * 50].reshape(50, window) ** 2).mean(axis=1))
+    assert 20 * np.log10(rms[-1] / rms.max()) < -40.0

@@ -388,10 +388,8 @@ class Generator:
         sounds = fx.sounds["harm"]
         vq, bq, held = _note_classes(first, ctl.brightness, fx.lofi, sounds)
         n_on = int(first.dur * sr)
-        key = ("chord", tuple(k for _, k, _ in sounds), tuple(w for _, _, w in sounds),
-               tuple((e.midi, round(e.pan, 2)) for e in notes), n_on, held, vq, bq, sr)
-
         voicing = tuple((e.midi, round(e.pan, 2)) for e in notes)
+        key = ("chord", tuple(k for _, k, _ in sounds), tuple(w for _, _, w in sounds), voicing, n_on, held, vq, bq, sr)
 
         def voiced(tb: Timbre, tkey: tuple) -> np.ndarray:
             """The chord's notes in one sound, panned and summed, before any release."""

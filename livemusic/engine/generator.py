@@ -393,22 +393,17 @@ class Generator:
 
         def voiced(tb: Timbre, tkey: tuple) -> np.ndarray:
             """The chord's notes in one sound, panned and summed, before any release."""
-            bases = [(_tone(tb, tkey, midi, held, vq, bq, 0, sr), _pan_column(pan)) for midi, pan in voicing]
-            out = np.zeros((2, max(len(base) for base, _ in bases)), F32)
-            for base, pan in bases:
-                out[:, :len(base)] += pan * base
-            return out
+            return _stereo_sum([(_tone(tb, tkey, midi, held, vq, bq, 0, sr), _pan_column(pan), 0) for midi, pan in voicing])
 
         def make() -> np.ndarray:
             # Held length and release, sound by sound: the voiced chords serve every length.
-            parts = [(_released(_cached(("voiced", tkey, voicing, held, vq, bq, sr), lambda: voiced(tb, tkey)),
-                                n_on, tb, sr), F32(weight / vq)) for tb, tkey, weight in sounds]
-            out = np.zeros((2, max(held_part.shape[-1] + tail.shape[-1] for (held_part, tail), _ in parts)), F32)
-            for (held_part, tail), gain in parts:
-                on = held_part.shape[-1]
-                out[:, :on] += gain * held_part
-                out[:, on:on + tail.shape[-1]] += gain * tail
-            return out
+            parts = []
+            for tb, tkey, weight in sounds:
+                voiced_key = ("voiced", tkey, voicing, held, vq, bq, sr)
+                held_part, tail = _released(_cached(voiced_key, lambda: voiced(tb, tkey)), n_on, tb, sr)
+                gain = F32(weight / vq)
+                parts += [(held_part, gain, 0), (tail, gain, held_part.shape[-1])]
+            return _stereo_sum(parts)
 
         wave = _cached(key, make)
         offset = first.frame - block_start
@@ -507,6 +502,17 @@ _DRONE_KEY = timbre_key(_DRONE)
 
 _LENGTH_CLASSES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 _RELEASES: dict[tuple[float, int], np.ndarray] = {}
+
+
+def _stereo_sum(parts: list[tuple[np.ndarray, np.ndarray, int]]) -> np.ndarray:
+    """Sounds ``gains * wave`` placed ``offset`` frames in, summed into one stereo sound ``(2, n)``.
+
+    ``wave`` is mono with ``gains`` ``(2, 1)`` (a pan), or stereo with a scalar gain.
+    """
+    out = np.zeros((2, max(offset + wave.shape[-1] for wave, _, offset in parts)), F32)
+    for wave, gains, offset in parts:
+        out[:, offset:offset + wave.shape[-1]] += gains * wave
+    return out
 
 
 def _tone(tb: Timbre, tkey: tuple, midi: float, held: float, vq: float, bq: int, var: int, sr: int) -> np.ndarray:

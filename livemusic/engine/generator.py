@@ -407,13 +407,13 @@ class Generator:
 
         wave = _cached(key, make)
         offset = first.frame - block_start
-        self._mix_in(STEM_HARM, offset, wave, np.full((1, 1), first.vel, F32))
+        self._mix_in(STEM_HARM, offset, wave, F32(first.vel))
 
-    def _mix_in(self, stem: int, offset: int, wave: np.ndarray, gains: np.ndarray) -> None:
+    def _mix_in(self, stem: int, offset: int, wave: np.ndarray, gains: np.ndarray | np.float32) -> None:
         """Add ``wave`` times ``gains`` into ``stem`` from ``offset`` frames into the current block.
 
         ``wave`` is mono ``(n,)`` with ``gains`` ``(2, 1)`` (its pan), or stereo
-        ``(2, n)`` with ``gains`` ``(1, 1)``: one broadcast operation either way.
+        ``(2, n)`` with a scalar gain: one broadcast operation either way.
         """
         cap = self._ring.shape[2]
         length = min(wave.shape[-1], cap - self.block - offset)
@@ -504,7 +504,7 @@ _LENGTH_CLASSES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
 _RELEASES: dict[tuple[float, int], np.ndarray] = {}
 
 
-def _stereo_sum(parts: list[tuple[np.ndarray, np.ndarray, int]]) -> np.ndarray:
+def _stereo_sum(parts: list[tuple[np.ndarray, np.ndarray | np.float32, int]]) -> np.ndarray:
     """Sounds ``gains * wave`` placed ``offset`` frames in, summed into one stereo sound ``(2, n)``.
 
     ``wave`` is mono with ``gains`` ``(2, 1)`` (a pan), or stereo with a scalar gain.

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .analysis import as_float, integrated_loudness, peak_dbfs
 from livemusic.engine.synth import Kit, render_drum
 
+from .analysis import as_float, integrated_loudness, peak_dbfs
 from .renders import SR, generator, render, render_in_chunks
 
 PRESETS = ["minimal techno", "ambient", "bossa nova with flute", "dubstep"]

@@ -4,7 +4,7 @@
 exposes it over BidiGenerateMusic.
 """
 
-from livemusic.engine.generator import STEM_NAMES, Block, Generator
+from livemusic.engine.generator import STEM_NAMES, Block, Generator, Note
 from livemusic.engine.style import Style, mix_prompts, prompt_style, vocabulary_size
 
-__all__ = ["STEM_NAMES", "Block", "Generator", "Style", "mix_prompts", "prompt_style", "vocabulary_size"]
+__all__ = ["STEM_NAMES", "Block", "Generator", "Note", "Style", "mix_prompts", "prompt_style", "vocabulary_size"]

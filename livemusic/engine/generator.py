@@ -23,7 +23,7 @@ import math
 import secrets
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -62,12 +62,32 @@ _CACHE = SoundCache(max_samples=64_000_000)
 _CACHE_LOCK = threading.Lock()
 
 
+class Note(NamedTuple):
+    """One note or drum hit as the engine played it: what a MIDI file of the music holds.
+
+    ``part`` is a stem name, or ``"vocal"`` for the vocalization voice (mixed into the
+    lead stem); ``instrument`` is the drum (``"kick"``, ``"snare"``, ...) or the note's
+    role (``"bass"``, ``"harm"``, ``"drone"``, ``"lead"``, ``"vocal"``).
+    """
+
+    frame: int         # stream frame of the onset (frames counted from the first render)
+    part: str
+    instrument: str
+    pitch: int         # MIDI note number; 0 for drums
+    velocity: float    # the engine's gain for the note, about 0..1
+    length: int        # frames held before the release; 0 for drums
+
+
 @dataclass(frozen=True)
 class Block:
-    """Rendered audio: ``mix`` and optional ``stems``, int16 arrays shaped ``(frames, 2)``."""
+    """Rendered audio: ``mix`` and optional ``stems``, int16 arrays shaped ``(frames, 2)``.
+
+    ``notes`` (when asked for) are the notes whose onsets fall in this block's frames.
+    """
 
     mix: np.ndarray
     stems: dict[str, np.ndarray] | None = None
+    notes: tuple[Note, ...] | None = None
 
 
 def _settle_beats(guidance: float) -> float:
@@ -127,6 +147,7 @@ class Generator:
         self._queue_offset = 0
         self._queued = 0
         self._stems_active = False
+        self._notes: list[Note] | None = None  # played notes not yet handed out, once asked for
         self._reset_pending = False
         self._started = False
         #: Changes to apply at an exact stream frame: (frame, order, prompts, config, reset).
@@ -194,18 +215,22 @@ class Generator:
 
     # ----------------------------------------------------------------- rendering
 
-    def render(self, frames: int, stems: bool = False) -> Block:
+    def render(self, frames: int, stems: bool = False, notes: bool = False) -> Block:
         """The next ``frames`` frames of the stream (any size, seamless across calls).
 
         With ``stems``, the drums, bass, harmony and lead parts come too, with the
         mix's gain staging (they sum to the mix before its limiter). Stems are made
         from the first call that asks for them on; audio generated before (at most one
-        internal block ahead) has silent stems.
+        internal block ahead) has silent stems. With ``notes``, the notes played with
+        onsets in these frames come too (likewise from the first call that asks).
         """
         if frames < 0:
             raise ValueError("frames must be >= 0")
         if stems:
             self._stems_active = True
+        if notes and self._notes is None:
+            self._notes = []
+        end = self._frame - self._queued + frames  # the stream frame after this call's audio
         while self._queued < frames:
             self._synthesize_block()
         mixes, stem_parts = [], []
@@ -228,7 +253,11 @@ class Generator:
         if stems:
             allst = np.concatenate(stem_parts, axis=1) if stem_parts else np.zeros((4, 0, 2), np.int16)
             stem_dict = {name: np.ascontiguousarray(allst[i]) for i, name in enumerate(STEM_NAMES)}
-        return Block(out, stem_dict)
+        played = None
+        if notes:
+            played = tuple(sorted((n for n in self._notes if n.frame < end), key=lambda n: n.frame))
+            self._notes = [n for n in self._notes if n.frame >= end]
+        return Block(out, stem_dict, played)
 
     # ----------------------------------------------------------------- internals
 
@@ -299,6 +328,8 @@ class Generator:
         """Play every event with its onset in ``[begin, end)`` into the ring."""
         chord: list[Event] = []
         for ev in self._composer.events(begin, end, style, ctl):
+            if self._notes is not None:
+                self._notes.append(_note(ev, self.sample_rate))
             # Notes of one chord (same onset, length and velocity) are rendered together.
             if chord and (ev.kind != "harm" or (ev.frame, ev.dur, ev.vel) != (chord[0].frame, chord[0].dur, chord[0].vel)):
                 self._play_chord(chord, style, ctl, block_start)
@@ -546,6 +577,14 @@ def _release_curve(release: float, sr: int) -> np.ndarray:
         fade_out(curve)
         _RELEASES[key] = curve
     return curve
+
+
+def _note(ev: Event, sr: int) -> Note:
+    """The record of a played event (the one place where notes are captured for MIDI)."""
+    if ev.stem == STEM_DRUMS:
+        return Note(ev.frame, "drums", ev.kind, 0, float(ev.vel), 0)
+    part = "vocal" if ev.kind == "vocal" else STEM_NAMES[ev.stem]
+    return Note(ev.frame, part, ev.kind, int(round(ev.midi)), float(ev.vel), int(ev.dur * sr))
 
 
 def _nearest_midi(hz: float, pc: int) -> int:

@@ -36,6 +36,19 @@ def test_stems_sum_to_the_mix():
     assert residual < rms_db(block.mix) - 30.0
 
 
+def test_notes_come_with_the_chunk_holding_their_onset_and_leave_the_audio_unchanged():
+    with_notes, plain = generator("funk"), generator("funk")
+    chunk = 7_001  # not a multiple of the internal block
+    seen = []
+    for i in range(12):
+        block = with_notes.render(chunk, notes=True)
+        assert np.array_equal(block.mix, plain.render(chunk).mix)
+        assert all(i * chunk <= note.frame < (i + 1) * chunk for note in block.notes)
+        seen += block.notes
+    assert {note.part for note in seen} >= {"drums", "bass"}
+    assert [note.frame for note in seen] == sorted(note.frame for note in seen)
+
+
 def test_splitting_a_render_into_different_call_sizes_gives_identical_bytes():
     total = SR * 4
     odd = [1, 4_799, 12_000, 7, 23_993, 2_400, 1]

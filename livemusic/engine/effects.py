@@ -206,6 +206,11 @@ class Master:
         self.lim = 1.0  # limiter gain at the last control point
         self.spec = np.zeros((2, m // 2 + 1), np.complex64)  # reused: faster than a fresh array
 
+    @property
+    def latency(self) -> int:
+        """Frames by which the output lags its input (the limiter's look-ahead)."""
+        return self.sub
+
     def process(self, mix: np.ndarray, stems: np.ndarray, with_stems: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """One block: int16 PCM of the mix ``(n, 2)`` and, if ``with_stems``, of the stems ``(stems, n, 2)``.
 

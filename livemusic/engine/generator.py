@@ -70,7 +70,7 @@ class Note(NamedTuple):
     role (``"bass"``, ``"harm"``, ``"drone"``, ``"lead"``, ``"vocal"``).
     """
 
-    frame: int         # stream frame of the onset (frames counted from the first render)
+    frame: int         # stream frame where the onset is heard (frames counted from the first render)
     part: str
     instrument: str
     pitch: int         # MIDI note number; 0 for drums
@@ -148,6 +148,7 @@ class Generator:
         self._queued = 0
         self._stems_active = False
         self._notes: list[Note] | None = None  # played notes not yet handed out, once asked for
+        self._end: int | None = None  # no note starts at or after this stream frame
         self._reset_pending = False
         self._started = False
         #: Changes to apply at an exact stream frame: (frame, order, prompts, config, reset).
@@ -212,6 +213,14 @@ class Generator:
         moves toward it from the next block at the pace ``guidance`` sets.
         """
         bisect.insort(self._scheduled, (frame, next(self._order), prompts, config, reset), key=lambda e: e[:2])
+
+    def end(self, frame: int) -> None:
+        """Start no note at or after stream ``frame``; what rings then plays out with its effects.
+
+        The stream goes on (in tails, then silence): a render of N bars that ends here
+        holds, after frame N, exactly the tails that a seamless loop folds into its start.
+        """
+        self._end = frame
 
     # ----------------------------------------------------------------- rendering
 
@@ -328,8 +337,10 @@ class Generator:
         """Play every event with its onset in ``[begin, end)`` into the ring."""
         chord: list[Event] = []
         for ev in self._composer.events(begin, end, style, ctl):
+            if self._end is not None and ev.frame >= self._end:
+                continue
             if self._notes is not None:
-                self._notes.append(_note(ev, self.sample_rate))
+                self._notes.append(_note(ev, self.sample_rate, self._master.latency))
             # Notes of one chord (same onset, length and velocity) are rendered together.
             if chord and (ev.kind != "harm" or (ev.frame, ev.dur, ev.vel) != (chord[0].frame, chord[0].dur, chord[0].vel)):
                 self._play_chord(chord, style, ctl, block_start)
@@ -579,12 +590,13 @@ def _release_curve(release: float, sr: int) -> np.ndarray:
     return curve
 
 
-def _note(ev: Event, sr: int) -> Note:
-    """The record of a played event (the one place where notes are captured for MIDI)."""
+def _note(ev: Event, sr: int, latency: int) -> Note:
+    """The record of a played event, at the frame where it is heard (the one place notes are captured)."""
+    frame = ev.frame + latency
     if ev.stem == STEM_DRUMS:
-        return Note(ev.frame, "drums", ev.kind, 0, float(ev.vel), 0)
+        return Note(frame, "drums", ev.kind, 0, float(ev.vel), 0)
     part = "vocal" if ev.kind == "vocal" else STEM_NAMES[ev.stem]
-    return Note(ev.frame, part, ev.kind, int(round(ev.midi)), float(ev.vel), int(ev.dur * sr))
+    return Note(frame, part, ev.kind, int(round(ev.midi)), float(ev.vel), int(ev.dur * sr))
 
 
 def _nearest_midi(hz: float, pc: int) -> int:

@@ -49,6 +49,18 @@ def test_notes_come_with_the_chunk_holding_their_onset_and_leave_the_audio_uncha
     assert [note.frame for note in seen] == sorted(note.frame for note in seen)
 
 
+def test_after_end_the_music_rings_out_to_silence_without_new_notes():
+    g = generator("dub techno", bpm=120)
+    g.end(4 * SR)
+    block = g.render(12 * SR, notes=True)
+    before, after = block.mix[:4 * SR], block.mix[4 * SR:]
+    seconds = [rms_db(after[i * SR:(i + 1) * SR] / 32768.0) for i in range(8)]
+    assert rms_db(after[:SR // 10] / 32768.0) > rms_db(before / 32768.0) - 20.0  # the tails are there...
+    assert seconds == sorted(seconds, reverse=True)      # ...and only decay
+    assert not after[6 * SR:].any()
+    assert max(note.frame for note in block.notes) < 4 * SR + 0.01 * SR  # heard within the limiter's look-ahead
+
+
 def test_splitting_a_render_into_different_call_sizes_gives_identical_bytes():
     total = SR * 4
     odd = [1, 4_799, 12_000, 7, 23_993, 2_400, 1]

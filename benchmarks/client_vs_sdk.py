@@ -37,7 +37,7 @@ def cpu_seconds() -> float:
 
 
 async def serve(port_file: str, cert: str, key: str) -> None:
-    from livemusic.engine.server import MusicServer, Pacing, ssl_context
+    from livemusic.server import MusicServer, Pacing, ssl_context
 
     async with MusicServer("127.0.0.1", 0, ssl_context=ssl_context(cert, key),
                            pacing=Pacing(realtime=False)) as server:
@@ -131,7 +131,7 @@ def main() -> None:
             server.terminate()
             server.wait()
 
-    from livemusic.engine.server import Pacing
+    from livemusic.server import Pacing
 
     print(f"client CPU per second of audio received ({args.seconds:.0f} s x {args.runs} runs, "
           f"48 kHz stereo, {Pacing().chunk_ms} ms chunks, TLS on loopback)")

@@ -38,7 +38,7 @@ from collections.abc import Iterator
 
 from livemusic.engine import Generator
 from livemusic.engine.generator import clear_sound_cache
-from livemusic.engine.server import Pacing
+from livemusic.server import Pacing
 from livemusic.types import LiveMusicGenerationConfig, WeightedPrompt
 
 SAMPLE_RATE = 48_000
@@ -118,7 +118,7 @@ async def measure(url: str, pid: int, sessions: range, seconds: float) -> tuple[
 
 SERVE = """
 import asyncio
-from livemusic.engine.server import MusicServer
+from livemusic.server import MusicServer
 async def main():
     async with MusicServer("127.0.0.1", 0) as server:
         print(server.port, flush=True)

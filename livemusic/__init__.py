@@ -21,7 +21,7 @@ _EXPORTS = {
     "LiveMusicError": "livemusic.errors",
     **{name: "livemusic.types" for name in (
         "AudioChunk", "LiveMusicGenerationConfig", "LiveMusicServerMessage", "MusicGenerationMode",
-        "PlaybackControl", "Scale", "WeightedPrompt")},
+        "PlaybackControl", "PlaybackState", "Scale", "WeightedPrompt")},
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -30,7 +30,7 @@ from livemusic.music.schedule import Scheduler
 from livemusic.music.session import AsyncLiveMusic, AsyncMusicSession
 from livemusic.presets import Preset
 from livemusic.timeparse import parse_time
-from livemusic.types import SAMPLE_RATE
+from livemusic.types import SAMPLE_RATE, PlaybackState
 
 log = logging.getLogger("livemusic.app")
 
@@ -204,15 +204,13 @@ async def _follow_playback(session: AsyncMusicSession, ring: RingBuffer, player,
     count the silence that follows as underruns. The pause starts when the
     ring holds just the 100 ms gain ramp, so the fade-out uses the last audio.
     """
-    from livemusic.audio.player import PlayerState
-
     while player.played_frames == 0:  # nothing to follow before the first sound
         await asyncio.sleep(0.01)
     while True:
-        held = session.playback_state != "playing"
-        if held and player.state is PlayerState.PLAYING and ring.fill_seconds <= 0.12:
+        held = session.playback_state is not PlaybackState.PLAYING
+        if held and player.state is PlaybackState.PLAYING and ring.fill_seconds <= 0.12:
             player.pause()
-        elif not held and player.state is PlayerState.PAUSED and ring.fill_seconds >= buffer_s:
+        elif not held and player.state is PlaybackState.PAUSED and ring.fill_seconds >= buffer_s:
             player.resume()
         await asyncio.sleep(0.01)
 

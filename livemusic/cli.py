@@ -51,15 +51,18 @@ def main(verbose: int) -> None:
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--certfile", type=click.Path(exists=True, dir_okay=False), help="TLS certificate (PEM) for wss://.")
 @click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="TLS private key (PEM).")
-def serve(host: str, port: int, certfile: str | None, keyfile: str | None) -> None:
+@click.option("--child", is_flag=True, hidden=True,
+              help="Run as the embedded engine of a parent: print LISTENING <port>, exit when stdin closes.")
+def serve(host: str, port: int, certfile: str | None, keyfile: str | None, child: bool) -> None:
     """Run the embedded engine as a BidiGenerateMusic server (Google's SDK can connect)."""
-    from livemusic.engine.server import run, ssl_context
+    from livemusic.server.process import run, ssl_context
 
     if keyfile and not certfile:
         _fail(InvalidInputError("--keyfile needs --certfile"))
     context = ssl_context(certfile, keyfile) if certfile else None
-    logging.getLogger("livemusic.server").setLevel(min(logging.INFO, logging.getLogger().level))
-    _run(run(host, port, context=context))
+    if not child:  # a child's log would land on its parent's terminal
+        logging.getLogger("livemusic.server").setLevel(min(logging.INFO, logging.getLogger().level))
+    _run(run(host, port, context=context, child=child))
 
 
 @main.command()

@@ -16,7 +16,7 @@ import base64
 import binascii
 import math
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -82,6 +82,25 @@ class PlaybackControl(str, Enum):
     PAUSE = "PAUSE"
     STOP = "STOP"
     RESET_CONTEXT = "RESET_CONTEXT"
+
+
+class PlaybackState(str, Enum):
+    """Where a stream stands, as its playback controls left it: the one definition for client,
+    server and player (a closed player is ``STOPPED``). Compares equal to its lower-case value."""
+
+    STOPPED = "stopped"
+    PLAYING = "playing"
+    PAUSED = "paused"
+
+    def after(self, control: PlaybackControl) -> PlaybackState:
+        """The state a control leads to: PAUSE holds only a playing stream; RESET_CONTEXT keeps the state."""
+        if control is PlaybackControl.PLAY:
+            return PlaybackState.PLAYING
+        if control is PlaybackControl.STOP:
+            return PlaybackState.STOPPED
+        if control is PlaybackControl.PAUSE and self is PlaybackState.PLAYING:
+            return PlaybackState.PAUSED
+        return self
 
 
 def _in_range(lo: float, hi: float):
@@ -221,7 +240,7 @@ class LiveMusicClientSetup(WireModel):
     model: str
     #: livemusic extension: ``"realtime"`` (default) or ``"asap"`` (render as fast as the CPU allows).
     #: Sent only to a server that advertised it.
-    livemusic_pacing: str | None = None
+    livemusic_pacing: Literal["realtime", "asap"] | None = None
     #: livemusic extension: chunk length in milliseconds.
     livemusic_chunk_ms: Annotated[int | None, _in_range(10, 2000)] = None
     #: livemusic extension: also send stems (drums, bass, harmony, lead) in each chunk.

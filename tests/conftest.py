@@ -25,7 +25,7 @@ def no_api_keys(monkeypatch):
 @pytest.fixture
 async def server():
     """livemusic's server on a free loopback port."""
-    from livemusic.engine.server import MusicServer
+    from livemusic.server import MusicServer
 
     async with MusicServer("127.0.0.1", 0) as running:
         yield running
@@ -65,7 +65,7 @@ def certificate(tmp_path, monkeypatch) -> tuple[Path, Path]:
 @pytest.fixture
 async def tls_server(certificate):
     """livemusic's server on TLS with a certificate this process trusts."""
-    from livemusic.engine.server import MusicServer, ssl_context
+    from livemusic.server import MusicServer, ssl_context
 
     cert, key = certificate
     context: ssl.SSLContext = ssl_context(str(cert), str(key))

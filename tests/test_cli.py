@@ -119,6 +119,13 @@ def test_serve_binds_loopback_by_default():
 
 def test_engine_start_up_does_not_import_scipy_signal():
     """scipy.signal alone takes over a second to import: too slow for the first-sound budget."""
-    code = "import sys, livemusic.engine.server; print('scipy.signal' in sys.modules)"
+    code = "import sys, livemusic.server.websocket; print('scipy.signal' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_importing_the_engine_imports_no_network_code():
+    """engine/ is pure DSP: the server lives in livemusic.server."""
+    code = "import sys, livemusic.engine; print(sorted(m for m in sys.modules if m.split('.')[0] == 'websockets'))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

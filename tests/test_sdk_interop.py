@@ -97,7 +97,7 @@ INPUTS = [
 @pytest.fixture
 async def recording_server(certificate):
     """A bare TLS WebSocket server that answers setup and records every frame it receives."""
-    from livemusic.engine.server import ssl_context
+    from livemusic.server import ssl_context
 
     frames: list[list[dict]] = []
 

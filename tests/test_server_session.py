@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 
 from livemusic.engine.generator import STEM_NAMES, Block
-from livemusic.engine.server import MusicSession, Pacing, Playback
 from livemusic.live import codec
+from livemusic.server import MusicSession, Pacing
 from livemusic.types import (
     LiveMusicClientContent,
     LiveMusicClientMessage,
     LiveMusicGenerationConfig,
     PlaybackControl,
+    PlaybackState,
     WeightedPrompt,
 )
 
@@ -30,7 +31,7 @@ def test_untimed_message_after_a_timed_one_wins_when_both_are_due():
 
 def test_timed_message_waits_for_its_position():
     session = MusicSession(Pacing())
-    session.playback = Playback.PLAYING
+    session.playback = PlaybackState.PLAYING
     session.submit(config(150, at=9_600))
     session.apply_due()
     assert session.config.bpm is None
@@ -44,7 +45,7 @@ def test_timed_play_applies_while_stopped_even_behind_a_timed_config():
     session.submit(config(150, at=10_000))
     session.submit(LiveMusicClientMessage(playback_control=PlaybackControl.PLAY, livemusic_at=20_000))
     session.apply_due()
-    assert session.playback is Playback.PLAYING
+    assert session.playback is PlaybackState.PLAYING
     assert session.config.bpm is None  # the config still waits for its position
 
 
@@ -56,7 +57,7 @@ def test_chunks_never_cross_the_generators_internal_blocks():
 
 def test_a_batch_of_chunks_stops_where_a_timed_message_falls_due():
     session = MusicSession(Pacing(chunk_ms=100))  # 4_800 frames
-    session.playback = Playback.PLAYING
+    session.playback = PlaybackState.PLAYING
     session.submit(config(150, at=12_000))
     assert session.next_chunk_sizes(5) == [4_800, 4_800, 2_400]
 

@@ -48,7 +48,7 @@ async def test_session_streams_audio_on_both_versions(server, version):
 
 
 async def test_a_stopped_server_serves_again_when_started_again():
-    from livemusic.engine.server import MusicServer
+    from livemusic.server import MusicServer
 
     server = MusicServer("127.0.0.1", 0)
     for pacing in ("asap", None):  # each start serves both kinds of session

@@ -15,7 +15,7 @@ from livemusic._lazy import lazy_exports
 _EXPORTS = {
     **{name: "livemusic.audio.pcm" for name in ("CHANNELS", "SAMPLE_RATE", "decode_pcm", "encode_pcm", "parse_mime")},
     **{name: "livemusic.audio.player" for name in (
-        "DeviceInfo", "PlaybackFeed", "Player", "PlayerState", "list_output_devices", "select_device")},
+        "DeviceInfo", "PlaybackFeed", "Player", "list_output_devices", "select_device")},
     **{name: "livemusic.audio.recorder" for name in ("WAV_MAX_DATA_BYTES", "Recorder")},
     "RingBuffer": "livemusic.audio.ring",
 }

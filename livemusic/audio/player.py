@@ -15,7 +15,6 @@ callback needs the GIL: keep long GIL-holding work out of this process.
 
 from __future__ import annotations
 
-import enum
 import os
 import sys
 import threading
@@ -28,8 +27,9 @@ import numpy as np
 
 from livemusic.audio.ring import RingBuffer
 from livemusic.errors import AudioDeviceError
+from livemusic.types import PlaybackState
 
-__all__ = ["DeviceInfo", "PlaybackFeed", "Player", "PlayerState", "list_output_devices", "select_device"]
+__all__ = ["DeviceInfo", "PlaybackFeed", "Player", "list_output_devices", "select_device"]
 
 _INSTALL_HINT = ("pip install 'livemusic[audio]' (PyAudio needs PortAudio: "
                  "apt install portaudio19-dev, or brew install portaudio)")
@@ -280,12 +280,6 @@ def select_device(devices: list[DeviceInfo], device: int | str | None, *,
 # --------------------------------------------------------------------------- the player
 
 
-class PlayerState(enum.Enum):
-    PLAYING = "playing"
-    PAUSED = "paused"
-    CLOSED = "closed"
-
-
 class Player:
     """Plays a :class:`RingBuffer` on an output device until closed.
 
@@ -340,7 +334,7 @@ class Player:
             raise AudioDeviceError(
                 f"cannot open output device {what} at {rate} Hz, {ring.channels} ch: {exc}; "
                 f"choose another with --device ({_LIST_HINT})") from None
-        self._state = PlayerState.PLAYING
+        self._state = PlaybackState.PLAYING
 
     # ------------------------------------------------------------------ real-time callback
 
@@ -362,27 +356,28 @@ class Player:
         device from queueing a buffer of silence ahead of the first sound.
         """
         with self._lock:
-            if self._state is not PlayerState.CLOSED and self._stream.is_stopped():
+            if self._state is not PlaybackState.STOPPED and self._stream.is_stopped():
                 with _quiet_native_stderr():
                     self._stream.start_stream()
 
     @property
-    def state(self) -> PlayerState:
+    def state(self) -> PlaybackState:
+        """Playing, paused, or stopped once closed."""
         return self._state
 
     def pause(self) -> None:
         """Fade out over the ramp time, then hold the ring where it is (output silence)."""
         with self._lock:
-            if self._state is PlayerState.PLAYING:
+            if self._state is PlaybackState.PLAYING:
                 self._feed.fade_to(0.0)
-                self._state = PlayerState.PAUSED
+                self._state = PlaybackState.PAUSED
 
     def resume(self) -> None:
         """Fade back in from where :meth:`pause` left the ring."""
         with self._lock:
-            if self._state is PlayerState.PAUSED:
+            if self._state is PlaybackState.PAUSED:
                 self._feed.fade_to(1.0)
-                self._state = PlayerState.PLAYING
+                self._state = PlaybackState.PLAYING
 
     def drain(self, timeout: float | None = None) -> bool:
         """Play what the ring holds to the end; return whether it ran empty within ``timeout``.
@@ -390,16 +385,16 @@ class Player:
         The empty ring at the end is not counted as an underrun.
         """
         self._feed.drain()
-        if self._state is PlayerState.CLOSED:
+        if self._state is PlaybackState.STOPPED:
             return self._ring.fill_frames == 0
         return self._feed.drained.wait(timeout)
 
     def close(self) -> None:
         """Fade out, let the device play what it holds, and release it. Idempotent."""
         with self._lock:
-            if self._state is PlayerState.CLOSED:
+            if self._state is PlaybackState.STOPPED:
                 return
-            self._state = PlayerState.CLOSED
+            self._state = PlaybackState.STOPPED
             self._feed.fade_to(0.0)
         try:
             if self._stream.is_active():
@@ -428,7 +423,7 @@ class Player:
     @property
     def latency_seconds(self) -> float:
         """Output latency PortAudio reports: time from handing frames over to hearing them."""
-        if self._state is PlayerState.CLOSED:
+        if self._state is PlaybackState.STOPPED:
             return 0.0
         return float(self._stream.get_output_latency())
 

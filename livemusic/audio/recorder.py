@@ -49,7 +49,16 @@ _open_recorders: weakref.WeakSet[Recorder] = weakref.WeakSet()
 
 
 def _update_header_now(sound_file: soundfile.SoundFile) -> None:
-    """Make libsndfile rewrite the header with the sizes written so far."""
+    """Make libsndfile rewrite the header with the sizes written so far.
+
+    soundfile (0.12 to 0.14) has no public way to send libsndfile a command:
+    ``SoundFile.flush()`` only syncs the data, the header is written at
+    ``close()``, and the commands it does wrap (clipping, truncate, bitrate)
+    do not include ``SFC_UPDATE_HEADER_NOW``. So this one call uses its
+    cffi handles (``_snd``, ``_ffi``, ``_file``), as soundfile's own methods
+    do; tests/audio/test_recording.py reads an interrupted recording back
+    with Python's ``wave`` to catch a soundfile release that changes them.
+    """
     soundfile._snd.sf_command(sound_file._file, _SFC_UPDATE_HEADER_NOW, soundfile._ffi.NULL, 0)
 
 

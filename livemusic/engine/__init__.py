@@ -1,7 +1,7 @@
 """The embedded engine: a composer and synthesizer that honours every control of the protocol.
 
-``Generator`` renders one session's music; the server in :mod:`livemusic.engine.server`
-exposes it over BidiGenerateMusic.
+``Generator`` renders one session's music; :mod:`livemusic.server` exposes it over
+BidiGenerateMusic. This package is pure DSP: it imports nothing of the network.
 """
 
 from livemusic.engine.generator import STEM_NAMES, Block, Generator, Note

@@ -38,8 +38,18 @@ class Dialect(Generic[C, S]):
     service: str
     client_message: type[C]
     server_message: type[S]
+    #: Attribute of the client message that opens a session.
+    setup_field: str = "setup"
     #: Attribute of the server message that answers setup.
     setup_complete_field: str = "setup_complete"
+    #: Fields (of setup and of messages) named so are livemusic extensions: a server takes them only
+    #: from a client whose setup asked for one; a client sends them only to a server that advertised them.
+    extension_prefix: str = "livemusic_"
+
+    def extension_fields(self, message: WireModel) -> list[str]:
+        """The extension fields set in ``message`` (snake_case names)."""
+        return [name for name in type(message).model_fields
+                if name.startswith(self.extension_prefix) and getattr(message, name) is not None]
 
 
 class ClientProtocol(Generic[C, S]):
@@ -55,7 +65,7 @@ class ClientProtocol(Generic[C, S]):
         """Return the setup frame; only valid once, as the first frame."""
         if self.state is not State.IDLE:
             raise SessionStateError(f"setup was already sent (state: {self.state.value})")
-        frame = codec.encode(self.dialect.client_message.parse({"setup": setup}))
+        frame = codec.encode(self.dialect.client_message.parse({self.dialect.setup_field: setup}))
         self.state = State.SETUP
         return frame
 

@@ -19,7 +19,7 @@ START_TIMEOUT = 30.0
 
 
 class EmbeddedEngine:
-    """A ``livemusic.engine.server`` child process; :meth:`spawn` early, :meth:`start` when needed."""
+    """A ``livemusic serve --child`` process; :meth:`spawn` early, :meth:`start` when needed."""
 
     def __init__(self) -> None:
         self.process: subprocess.Popen[bytes] | None = None
@@ -30,7 +30,7 @@ class EmbeddedEngine:
         """Launch the child now, without waiting for it to listen."""
         engine = cls()
         engine.process = subprocess.Popen(
-            [sys.executable, "-m", "livemusic.engine.server", "--port", "0"],
+            [sys.executable, "-m", "livemusic.cli", "serve", "--port", "0", "--child"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         )
         return engine

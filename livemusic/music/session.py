@@ -23,7 +23,6 @@ from livemusic.audio.pcm import decode_pcm, parse_mime
 from livemusic.errors import InvalidInputError
 from livemusic.music.embedded import EmbeddedEngine
 from livemusic.live import (
-    Dialect,
     Endpoint,
     LiveConnection,
     Secret,
@@ -32,6 +31,7 @@ from livemusic.live import (
     google_endpoint,
     url_endpoint,
 )
+from livemusic.live.music import MUSIC, SERVICE
 from livemusic.types import (
     DEFAULT_MODEL,
     SAMPLE_RATE,
@@ -40,14 +40,13 @@ from livemusic.types import (
     LiveMusicGenerationConfig,
     LiveMusicServerMessage,
     PlaybackControl,
+    PlaybackState,
     WeightedPrompt,
     prompts_from,
 )
 
 log = logging.getLogger("livemusic.music")
 
-SERVICE = "BidiGenerateMusic"
-MUSIC = Dialect(service=SERVICE, client_message=LiveMusicClientMessage, server_message=LiveMusicServerMessage)
 BACKENDS = ("embedded", "gemini")
 
 
@@ -121,7 +120,7 @@ class AsyncMusicSession:
         self._conn = connection
         self._prompts: tuple[WeightedPrompt, ...] = ()
         self._config = LiveMusicGenerationConfig()
-        self._playback = "stopped"
+        self._playback = PlaybackState.STOPPED
         self._frames_received = 0
         self.warnings: list[str] = []
         self.filtered_prompts: list[Any] = []
@@ -161,8 +160,8 @@ class AsyncMusicSession:
         return self._config
 
     @property
-    def playback_state(self) -> str:
-        """``"stopped"``, ``"playing"`` or ``"paused"``, from the controls sent."""
+    def playback_state(self) -> PlaybackState:
+        """Stopped, playing or paused, from the controls sent (equal to ``"stopped"`` etc.)."""
         return self._playback
 
     @property
@@ -221,26 +220,25 @@ class AsyncMusicSession:
         await self.set_music_generation_config(merged, at=at)
         return merged
 
-    async def _control(self, control: PlaybackControl, at: float | None, state: str | None) -> None:
+    async def _control(self, control: PlaybackControl, at: float | None) -> None:
         await self._send(at, playback_control=control)
-        if state is not None:
-            self._playback = state
+        self._playback = self._playback.after(control)
 
     async def play(self, *, at: float | None = None) -> None:
         """Start or resume the stream."""
-        await self._control(PlaybackControl.PLAY, at, "playing")
+        await self._control(PlaybackControl.PLAY, at)
 
     async def pause(self, *, at: float | None = None) -> None:
         """Hold the stream; ``play()`` resumes from the same position."""
-        await self._control(PlaybackControl.PAUSE, at, "paused" if self._playback == "playing" else None)
+        await self._control(PlaybackControl.PAUSE, at)
 
     async def stop(self, *, at: float | None = None) -> None:
         """Stop and reset the context; prompts and config are kept."""
-        await self._control(PlaybackControl.STOP, at, "stopped")
+        await self._control(PlaybackControl.STOP, at)
 
     async def reset_context(self, *, at: float | None = None) -> None:
         """Restart the musical context without stopping (a hard transition)."""
-        await self._control(PlaybackControl.RESET_CONTEXT, at, None)
+        await self._control(PlaybackControl.RESET_CONTEXT, at)
 
     # ------------------------------------------------------------------ receiving
 
@@ -270,7 +268,7 @@ class AsyncMusicSession:
         await self._conn.close()
 
     def __repr__(self) -> str:
-        return f"AsyncMusicSession(backend={self.backend!r}, playback={self._playback!r})"
+        return f"AsyncMusicSession(backend={self.backend!r}, playback={self._playback.value!r})"
 
     def __aiter__(self) -> AsyncIterator[LiveMusicServerMessage]:
         return self.receive()

@@ -1,0 +1,58 @@
+"""How far a paced session may run ahead of real time, without a clock of its own (sans-I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from livemusic.types import SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How far generation may run ahead of real time.
+
+    A chunk is rendered once the stream is at most ``lead_s`` ahead of the
+    wall clock (so 0.2-0.4 s ahead in steady state). After an untimed
+    message the next chunk is rendered as soon as that keeps the stream
+    within ``max_ahead_s``, so a change leaves the server as soon as it is
+    rendered. A smaller lead saves latency but starves the client's buffer
+    after a pause (measured: underruns at 0.1 s on a PulseAudio sink).
+    """
+
+    chunk_ms: int = 200
+    lead_s: float = 0.2
+    max_ahead_s: float = 0.6
+    realtime: bool = True
+
+    @property
+    def chunk_frames(self) -> int:
+        return SAMPLE_RATE * self.chunk_ms // 1000
+
+
+class Pacer:
+    """Says how long to wait before rendering the next chunk; the caller supplies the clock.
+
+    The stream is anchored to the clock when playback starts (or resumes):
+    from there, the stream may lead the clock by ``lead_s``, or by up to
+    ``max_ahead_s`` for the chunk after an untimed message (``urgent``).
+    """
+
+    def __init__(self, pacing: Pacing) -> None:
+        self.pacing = pacing
+        self._anchor: tuple[float, int] | None = None  # (clock, stream frames) at the start of playing
+
+    def halt(self) -> None:
+        """Playback stopped or paused: the next :meth:`delay` starts a new burst."""
+        self._anchor = None
+
+    def delay(self, now: float, position: int, *, urgent: bool = False) -> float:
+        """Seconds to wait before rendering the chunk at stream ``position`` (0: render now)."""
+        pacing = self.pacing
+        if self._anchor is None:
+            self._anchor = (now, position)
+        if not pacing.realtime:
+            return 0.0
+        start_time, start_position = self._anchor
+        lead = max(pacing.lead_s, pacing.max_ahead_s - pacing.chunk_ms / 1000) if urgent else pacing.lead_s
+        ahead = (position - start_position) / SAMPLE_RATE - (now - start_time)
+        return max(0.0, ahead - lead)

@@ -1,0 +1,200 @@
+"""One client's music session on livemusic's server, without sockets: queued messages, generator, position.
+
+The reader hands every validated message to :meth:`MusicSession.submit`; the
+producer (:mod:`livemusic.server.websocket`) applies them between renders,
+sizes chunks, renders them on a worker thread and frames them. A message may
+be scheduled at an exact stream position (the ``at`` extension).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+from dataclasses import dataclass, field
+
+from livemusic.engine.generator import Block, Generator
+from livemusic.engine.style import filtered_prompts
+from livemusic.live import codec
+from livemusic.server.pacing import Pacing
+from livemusic.types import (
+    MIME_TYPE,
+    SAMPLE_RATE,
+    AudioChunk,
+    LiveMusicClientContent,
+    LiveMusicClientMessage,
+    LiveMusicGenerationConfig,
+    LiveMusicServerContent,
+    LiveMusicServerMessage,
+    LiveMusicSourceMetadata,
+    PlaybackControl,
+    PlaybackState,
+)
+
+
+@dataclass(order=True)
+class _Pending:
+    """A validated client message waiting for its stream position (untimed ones: -1)."""
+
+    at: int
+    seq: int
+    message: LiveMusicClientMessage = field(compare=False)
+    #: Whether the generator already has it (timed changes are handed over ahead, to land sample-exactly).
+    scheduled: bool = field(default=False, compare=False)
+
+
+class MusicSession:
+    """One client's music state: generator, prompts, config, playback, position.
+
+    Messages are queued by the reader and applied by the producer between
+    renders (the generator is not thread-safe and renders in a worker thread).
+    """
+
+    def __init__(self, pacing: Pacing, *, stems: bool = False, extended: bool = False) -> None:
+        self.generator = Generator(sample_rate=SAMPLE_RATE)
+        self.pacing = pacing
+        self.stems = stems
+        self.extended = extended
+        self.prompts: LiveMusicClientContent | None = None
+        self.config = LiveMusicGenerationConfig()
+        self.playback = PlaybackState.STOPPED
+        self.position = 0  # stream frames sent so far
+        self._pending: list[_Pending] = []
+        self._seq = 0
+        self.changed = asyncio.Event()
+        #: An untimed message arrived: render the next chunk at once (one chunk past the lead).
+        self.urgent = False
+        self.outbox: list[LiveMusicServerMessage] = []
+        self._frame: codec.AudioFrame | None = None
+        self._frame_made_for: tuple[object, ...] = ()  # prompts, config, seed and stem names of _frame
+
+    def submit(self, message: LiveMusicClientMessage) -> None:
+        """Queue a message; timed ones wait for their position, the rest apply before the next render."""
+        self._seq += 1
+        at = message.livemusic_at if message.livemusic_at is not None else -1
+        bisect.insort(self._pending, _Pending(at, self._seq, message))
+        self.urgent = self.urgent or message.livemusic_at is None
+        self.changed.set()
+
+    def next_due(self) -> int | None:
+        """The stream position of the next timed message, if any is queued."""
+        return self._pending[0].at if self._pending else None
+
+    def apply_due(self) -> None:
+        """Apply every queued message whose stream position has been reached, in arrival order.
+
+        While nothing plays the stream does not advance, so a timed playback
+        control applies at once (it could never become due otherwise).
+        """
+        while due := [p for p in self._pending if p.at <= self.position or (
+                self.playback is not PlaybackState.PLAYING and p.message.playback_control is not None)]:
+            first = min(due, key=lambda p: p.seq)
+            self._pending.remove(first)
+            self._apply(first.message, scheduled=first.scheduled)
+
+    def hand_over_timed(self) -> None:
+        """Give the generator every timed change now, so it lands on its exact frame.
+
+        The generator synthesizes ahead of what it returns; a change handed
+        over only when the stream reaches it would land at the next internal
+        block instead. The session still applies its own bookkeeping (prompts
+        and config in sourceMetadata, filtered prompts) at the exact position.
+        """
+        for pending in self._pending:
+            message = pending.message
+            if pending.at < 0 or pending.scheduled:
+                continue
+            reset = message.playback_control is PlaybackControl.RESET_CONTEXT
+            if message.client_content is None and message.music_generation_config is None and not reset:
+                continue  # PLAY/PAUSE/STOP are the session's business
+            prompts = list(message.client_content.weighted_prompts) if message.client_content else None
+            self.generator.schedule(pending.at, prompts=prompts, config=message.music_generation_config,
+                                    reset=reset)
+            pending.scheduled = True
+
+    def _apply(self, message: LiveMusicClientMessage, *, scheduled: bool = False) -> None:
+        if message.client_content is not None:
+            prompts = list(message.client_content.weighted_prompts)
+            filtered = filtered_prompts(prompts) if scheduled else self.generator.set_prompts(prompts)
+            rejected = {f.text for f in filtered}
+            kept = [p for p in prompts if p.text not in rejected]
+            if kept:
+                self.prompts = LiveMusicClientContent(weighted_prompts=kept)
+            self.outbox.extend(LiveMusicServerMessage(filtered_prompt=f) for f in filtered)
+        elif message.music_generation_config is not None:
+            self.config = message.music_generation_config
+            if not scheduled:
+                self.generator.set_config(self.config)
+        elif message.playback_control is not None:
+            if not (scheduled and message.playback_control is PlaybackControl.RESET_CONTEXT):
+                self._control(message.playback_control)
+
+    def _control(self, control: PlaybackControl) -> None:
+        self.playback = self.playback.after(control)
+        if control in (PlaybackControl.STOP, PlaybackControl.RESET_CONTEXT):
+            self.generator.reset()
+
+    def next_chunk_sizes(self, count: int = 1) -> list[int]:
+        """Apply due messages and size the next chunks: ``count`` of them, fewer before a timed message.
+
+        A chunk ends at the next timed message and never crosses the
+        generator's internal block boundary, so with the default length
+        (one block) each chunk is synthesized fresh and a change that arrived
+        before it is in it. Longer chunk requests are capped at one block.
+        """
+        self.apply_due()
+        self.hand_over_timed()
+        block = self.generator.block
+        due = self.next_due()
+        sizes: list[int] = []
+        position = self.position
+        while len(sizes) < count and (due is None or position < due):
+            end = min(position + self.pacing.chunk_frames, (position // block + 1) * block)
+            if due is not None and due < end:
+                end = due
+            sizes.append(end - position)
+            position = end
+        return sizes
+
+    def render(self, sizes: list[int]) -> list[Block]:
+        """Render chunks of ``sizes`` frames (in a worker thread), stopping early when a message arrives.
+
+        A message that arrives while a chunk renders shows in the next chunk,
+        as it would with one chunk per call.
+        """
+        blocks: list[Block] = []
+        for frames in sizes:
+            if blocks and self.changed.is_set():
+                break
+            blocks.append(self.generator.render(frames, self.stems))
+        return blocks
+
+    def chunk_message(self, block: Block) -> LiveMusicServerMessage:
+        """The serverContent message of ``block`` as the next chunk of the stream (which it does not advance)."""
+        metadata = LiveMusicSourceMetadata(
+            client_content=self.prompts,
+            music_generation_config=self.config.merged(seed=self.generator.seed),
+        )
+        chunk = AudioChunk(
+            data=block.mix.tobytes(),
+            mime_type=MIME_TYPE,
+            source_metadata=metadata,
+            livemusic_position=self.position if self.extended else None,
+            livemusic_stems={k: v.tobytes() for k, v in block.stems.items()} if block.stems else None,
+        )
+        return LiveMusicServerMessage(server_content=LiveMusicServerContent(audio_chunks=[chunk]))
+
+    def chunk_frame(self, block: Block) -> str:
+        """``codec.encode(self.chunk_message(block))``, made cheaply; advances the stream position.
+
+        The frame is filled into a template that is made again only when the
+        prompts, config, seed or stems change, not for every chunk.
+        """
+        stems = block.stems or {}
+        made_for = (self.prompts, self.config, self.generator.seed, *stems)
+        # The same objects, not equal ones: equal configs may encode differently (0.0 and -0.0).
+        previous = self._frame_made_for
+        if len(made_for) != len(previous) or any(a is not b for a, b in zip(made_for, previous)):
+            self._frame, self._frame_made_for = codec.AudioFrame(self.chunk_message(block)), made_for
+        frame = self._frame.encode(block.mix.tobytes(), self.position, {k: v.tobytes() for k, v in stems.items()})
+        self.position += len(block.mix)
+        return frame

@@ -12,9 +12,8 @@ an ephemeral loopback port.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import Any
 
 import numpy as np
@@ -82,15 +81,19 @@ class AsyncLiveMusic:
     def __repr__(self) -> str:
         return f"AsyncLiveMusic(backend={self.backend!r}, url={self.url!r})"
 
-    @contextlib.asynccontextmanager
-    async def connect(self, *, model: str = DEFAULT_MODEL, pacing: str | None = None, chunk_ms: int | None = None,
-                      stems: bool = False) -> AsyncIterator[AsyncMusicSession]:
-        """Open a session (setup done) and close it on exit.
+    def connect(self, *, model: str = DEFAULT_MODEL, pacing: str | None = None, chunk_ms: int | None = None,
+                stems: bool = False) -> Connecting:
+        """Open a session (setup done): ``async with ... as session`` closes it on exit;
+        ``session = await ...`` keeps it open until ``await session.close()``.
 
         ``pacing="asap"`` (render as fast as the CPU allows), ``chunk_ms`` and
         ``stems`` are livemusic extensions, sent only to a server that
         advertised them.
         """
+        return Connecting(self._open(model=model, pacing=pacing, chunk_ms=chunk_ms, stems=stems))
+
+    async def _open(self, *, model: str, pacing: str | None, chunk_ms: int | None,
+                    stems: bool) -> AsyncMusicSession:
         engine = (self._engine or EmbeddedEngine()) if self.backend == "embedded" else None
         self._engine = None  # a handed-over engine serves one session
         try:
@@ -104,13 +107,36 @@ class AsyncLiveMusic:
                 endpoint = google_endpoint(SERVICE, self._api_key, version=self.api_version)
             session = await AsyncMusicSession.open(endpoint, model=model, pacing=pacing, chunk_ms=chunk_ms,
                                                    stems=stems)
-            try:
-                yield session
-            finally:
-                await session.close()
-        finally:
+        except BaseException:
             if engine is not None:
                 await engine.stop()
+            raise
+        if engine is not None:
+            session._on_close.append(engine.stop)  # the session owns the engine it was opened on
+        return session
+
+
+class Connecting:
+    """What :meth:`AsyncLiveMusic.connect` returns: await it, or use it with ``async with``.
+
+    Awaiting it gives a session that stays open until ``await session.close()``
+    (a REPL, a notebook); ``async with`` closes it when the block ends.
+    """
+
+    def __init__(self, opening: Coroutine[Any, Any, AsyncMusicSession]) -> None:
+        self._opening = opening
+        self._session: AsyncMusicSession | None = None
+
+    def __await__(self) -> Generator[Any, None, AsyncMusicSession]:
+        return self._opening.__await__()
+
+    async def __aenter__(self) -> AsyncMusicSession:
+        self._session = await self._opening
+        return self._session
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._session is not None
+        await self._session.close()
 
 
 class AsyncMusicSession:
@@ -125,6 +151,8 @@ class AsyncMusicSession:
         self.warnings: list[str] = []
         self.filtered_prompts: list[Any] = []
         self._audible_clock: Callable[[], float] | None = None
+        #: Called once by :meth:`close`, after the connection (e.g. stopping the engine the session runs on).
+        self._on_close: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
     async def open(cls, endpoint: Endpoint, *, model: str = DEFAULT_MODEL, pacing: str | None = None,
@@ -264,8 +292,13 @@ class AsyncMusicSession:
                     yield decode_pcm(chunk.data, chunk.mime_type)
 
     async def close(self) -> None:
-        """Close the session cleanly (1000)."""
-        await self._conn.close()
+        """Close the session cleanly (1000), and stop the embedded engine it ran on. Idempotent."""
+        on_close, self._on_close = self._on_close, []
+        try:
+            await self._conn.close()
+        finally:
+            for stop in on_close:
+                await stop()
 
     def __repr__(self) -> str:
         return f"AsyncMusicSession(backend={self.backend!r}, playback={self._playback.value!r})"

@@ -1,12 +1,8 @@
 """What ``livemusic play`` and ``livemusic render`` do, as plain async functions.
 
-``play_preset`` wires a session to the audio pipeline::
-
-    session.audio() -> RingBuffer -> Player (PortAudio callback)
-                    \\-> Recorder (WAV writer thread)
-
-and lets the scheduler drive the preset's timeline against the audible
-position. ``render_preset`` asks the server for audio as fast as the CPU
+``play_preset`` wires a session to the sound card and recorder (a
+:class:`~livemusic.stage.Stage`) and lets the scheduler drive the preset's
+timeline against the audible position. ``render_preset`` asks the server for audio as fast as the CPU
 allows and writes it (and optionally stems) to WAV.
 """
 
@@ -24,18 +20,17 @@ from pathlib import Path
 from livemusic.audio.pcm import decode_pcm
 from livemusic.audio.recorder import Recorder
 from livemusic.audio.ring import RingBuffer
-from livemusic.errors import AudioDeviceError, InvalidInputError
+from livemusic.errors import InvalidInputError
 from livemusic.music.embedded import EmbeddedEngine
 from livemusic.music.schedule import Scheduler
 from livemusic.music.session import AsyncLiveMusic, AsyncMusicSession
 from livemusic.presets import Preset
+from livemusic.stage import BUFFER_MS, Stage, chunk_ms_for, open_device, recording_path
 from livemusic.timeparse import parse_time
-from livemusic.types import SAMPLE_RATE, PlaybackState
+from livemusic.types import SAMPLE_RATE
 
 log = logging.getLogger("livemusic.app")
 
-#: Playback buffer targets: the embedded engine answers fast; the hosted model needs ~2 s.
-BUFFER_MS = {"embedded": 200, "gemini": 2000, "url": 500}
 STEMS = ("drums", "bass", "harmony", "lead")
 
 
@@ -87,35 +82,27 @@ def _scheduler(preset: Preset, session: AsyncMusicSession, duration: float) -> S
 
 
 class _Status:
-    """One live status line on a terminal; plain log lines every few seconds otherwise."""
+    """One live status line on a terminal, fit to its width; plain log lines every few seconds otherwise."""
 
     def __init__(self, stream=sys.stdout) -> None:
         self.stream = stream
         self.tty = stream.isatty()
         self._last_plain = -10.0
 
-    def show(self, text: str, elapsed: float) -> None:
+    def show(self, stage: Stage, scheduler: Scheduler, elapsed: float) -> None:
         if self.tty:
-            self.stream.write("\r\x1b[2K" + text[:160])
+            text = stage.status(scheduler.position, scheduler.current_bar, scheduler.current_bpm)
+            self.stream.write("\r\x1b[2K" + text)
             self.stream.flush()
         elif elapsed - self._last_plain >= 5.0:
             self._last_plain = elapsed
+            text = stage.status(scheduler.position, scheduler.current_bar, scheduler.current_bpm, width=200)
             print(text, file=self.stream, flush=True)
 
     def close(self) -> None:
         if self.tty:
             self.stream.write("\n")
             self.stream.flush()
-
-
-def _status_text(session: AsyncMusicSession, scheduler: Scheduler, ring: RingBuffer, player) -> str:
-    minutes, seconds = divmod(max(0.0, scheduler.position), 60)
-    bar, beat = scheduler.current_bar
-    prompts = ", ".join(f"{p.text} {p.weight:.2f}" for p in session.prompts) or "-"
-    audio = (f"buf {ring.fill_seconds * 1000:4.0f} ms | underruns {player.underrun_frames}"
-             if player is not None else "no audio")
-    return (f"{int(minutes):02d}:{seconds:04.1f} bar {bar}.{beat} | {scheduler.current_bpm:.0f} bpm | "
-            f"{audio} | {prompts}")
 
 
 async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedEngine | None = None) -> None:
@@ -127,6 +114,8 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
     try:
         duration = _seconds(preset, options.duration)
         client = _client(preset, options.backend, options.url, options.api_key, engine)
+        record = options.record or preset.record
+        recorder = Recorder(recording_path(record), max_seconds=duration) if record else None
     except BaseException:
         if engine is not None:
             await engine.stop()
@@ -135,10 +124,8 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
         await engine.stop()
         engine = None
     buffer_ms = options.buffer_ms or BUFFER_MS[client.backend]
-    record = options.record or preset.record
     ring = RingBuffer.for_seconds(max(4 * buffer_ms / 1000, 2.0))
-    recorder = Recorder(record, max_seconds=duration) if record else None
-    player = first_sound = follower = None
+    player = stage = None
     status = _Status()
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
@@ -146,103 +133,41 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
     try:
         # Open the sound device while the engine finishes starting (both take a while).
-        player, _ = await asyncio.gather(asyncio.to_thread(_open_player, ring, options, buffer_ms),
-                                         engine.start() if engine is not None else asyncio.sleep(0))
-        async with client.connect(model=preset.model) as session:
-            if player is not None:
-                session.set_audible_clock(lambda: player.audible_frames / SAMPLE_RATE)
-                first_sound = asyncio.create_task(_report_first_sound(player))
-                follower = asyncio.create_task(_follow_playback(session, ring, player, buffer_ms / 1000))
+        player, _ = await asyncio.gather(
+            asyncio.to_thread(open_device, ring, device=options.device, buffer_ms=buffer_ms, audio=options.audio),
+            engine.start() if engine is not None else asyncio.sleep(0))
+        async with client.connect(model=preset.model, chunk_ms=chunk_ms_for(client.backend)) as session:
+            stage = Stage(session, ring, player, buffer_ms=buffer_ms, recorder=recorder, limit_seconds=duration)
+            stage.start()
             scheduler = _scheduler(preset, session, duration)
-            receiver = asyncio.create_task(_receive(session, ring, recorder, player, duration, buffer_ms / 1000))
             timeline = asyncio.create_task(scheduler.run())
+            receiver = stage.receiver
             started = time.monotonic()
             try:
                 while not (timeline.done() or receiver.done()):
-                    status.show(_status_text(session, scheduler, ring, player), time.monotonic() - started)
+                    status.show(stage, scheduler, time.monotonic() - started)
                     await asyncio.wait({timeline, receiver}, timeout=0.25, return_when=asyncio.FIRST_COMPLETED)
                 for done in (timeline, receiver):
                     if done.done():
                         done.result()
             finally:
-                tasks = [t for t in (timeline, receiver, first_sound, follower) if t is not None]
-                for pending in tasks:
-                    pending.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                timeline.cancel()
+                await asyncio.gather(timeline, return_exceptions=True)
+                await stage.close()
                 status.close()
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGTERM)
+        if stage is None:
+            if player is not None:
+                player.close()
+            if recorder is not None:
+                recorder.close()
         if player is not None:
-            player.close()
             print(f"played {player.played_frames / SAMPLE_RATE:.1f} s, underruns: {player.underrun_frames} frames",
                   file=sys.stderr)
         if recorder is not None:
-            recorder.close()
             print(f"recorded {recorder.seconds_written:.1f} s to {record}", file=sys.stderr)
-
-
-def _open_player(ring: RingBuffer, options: PlayOptions, buffer_ms: int):
-    """The player, unstarted; ``None`` (after one line saying why) when there is no sound device."""
-    if not options.audio:
-        return None
-    from livemusic.audio.player import Player
-
-    try:
-        return Player(ring, device=options.device, target_latency_ms=buffer_ms, start=False)
-    except AudioDeviceError as exc:
-        if options.device is not None:  # the user asked for this device: a bad flag
-            raise InvalidInputError(f"--device {options.device}: {exc}") from None
-        print(f"livemusic: playing without sound: {exc}", file=sys.stderr, flush=True)
-        return None
-
-
-async def _follow_playback(session: AsyncMusicSession, ring: RingBuffer, player, buffer_s: float) -> None:
-    """Pause the device as a PAUSE or STOP plays out; resume on PLAY.
-
-    The stream simply stops at a pause, so without this the device would
-    count the silence that follows as underruns. The pause starts when the
-    ring holds just the 100 ms gain ramp, so the fade-out uses the last audio.
-    """
-    while player.played_frames == 0:  # nothing to follow before the first sound
-        await asyncio.sleep(0.01)
-    while True:
-        held = session.playback_state is not PlaybackState.PLAYING
-        if held and player.state is PlaybackState.PLAYING and ring.fill_seconds <= 0.12:
-            player.pause()
-        elif not held and player.state is PlaybackState.PAUSED and ring.fill_seconds >= buffer_s:
-            player.resume()
-        await asyncio.sleep(0.01)
-
-
-async def _report_first_sound(player) -> None:
-    """Log the wall-clock time at which the device first got audio (benchmarks read it)."""
-    while player.played_frames == 0:
-        await asyncio.sleep(0.005)
-    log.info("first sound at %.3f (unix time)", time.time())
-
-
-async def _receive(session: AsyncMusicSession, ring: RingBuffer, recorder: Recorder | None, player,
-                   duration: float, buffer_s: float) -> None:
-    """Move audio from the session to the ring buffer and recorder until ``duration``, with backpressure."""
-    received = 0
-    limit = round(duration * SAMPLE_RATE)
-    async for block in session.audio():
-        block = block[: limit - received]
-        received += len(block)
-        if recorder is not None:
-            recorder.write(block)
-        if player is not None:
-            while ring.free_frames < len(block):
-                await asyncio.sleep(0.01)  # the device drains the ring; stop reading the socket meanwhile
-            ring.write(block)
-            if ring.fill_seconds >= buffer_s:
-                player.start()  # no-op once started
-        if received >= limit:
-            if player is not None:
-                player.start()
-                await asyncio.to_thread(player.drain, duration)
-            return
 
 
 async def render_preset(preset: Preset, options: RenderOptions) -> None:

@@ -43,11 +43,16 @@ class PlaybackFeed:
     """The real-time part of playback, without PortAudio.
 
     :meth:`fill` is called from the audio thread for each device buffer. It
-    waits until the ring holds ``preroll_frames`` (the target latency), then
+    waits until the ring holds ``preroll_frames`` (the target latency), drops
+    the oldest frames beyond that (audio that piled up while the device
+    started would otherwise delay every change for the whole session), then
     copies frames out, counting missing ones as underruns, and ramps the gain
     linearly over ``ramp_frames`` whenever the target gain changes, so start,
-    pause and stop never click. At gain 0 with target 0 (paused) it outputs
-    silence and leaves the ring untouched.
+    pause and stop never click. After an underrun it waits for the preroll
+    again (that silence counts as underrun too), trims, and fades back in, so
+    the buffered audio returns to its target instead of creeping up by each
+    gap. :meth:`resync` does the same without counting (a resume). At gain 0
+    with target 0 (paused) it outputs silence and leaves the ring untouched.
     """
 
     def __init__(self, ring: RingBuffer, frames_per_buffer: int, *, preroll_frames: int = 0,
@@ -65,11 +70,14 @@ class PlaybackFeed:
         self._target = 1.0
         self._preroll = preroll_frames
         self._primed = preroll_frames <= 0
+        self._rebuffering = False
         self._draining = False
         #: Frames taken from the ring and handed to the device.
         self.played_frames = 0
         #: Frames the device asked for while playing that the ring did not have.
         self.underrun_frames = 0
+        #: Frames dropped unplayed to bring the buffered audio back to the preroll target.
+        self.dropped_frames = 0
         #: Set while the output is silent because the gain reached 0 (paused or closing).
         self.silent = threading.Event()
         #: Set once :meth:`drain` was asked for and the ring ran empty.
@@ -89,6 +97,10 @@ class PlaybackFeed:
         """Play out what the ring holds without counting the end as an underrun."""
         self._draining = True
 
+    def resync(self) -> None:
+        """Wait for the preroll again and drop what is beyond it (e.g. on resume)."""
+        self._primed = self._preroll <= 0
+
     def fill(self, frame_count: int) -> np.ndarray:
         """Return the next ``frame_count`` frames to play (a view of a reused array)."""
         out = self._out if frame_count == self._out.shape[0] else self._resize(frame_count)
@@ -100,8 +112,12 @@ class PlaybackFeed:
         if not self._primed:
             if ring.fill_frames < self._preroll and not self._draining:
                 out.fill(0)
+                if self._rebuffering:
+                    self.underrun_frames += frame_count
                 return out
-            self._primed = True
+            self._primed, self._rebuffering = True, False
+            if not self._draining:
+                self.dropped_frames += ring.discard(ring.fill_frames - self._preroll)
         if self._draining:
             available = ring.fill_frames
             if available < frame_count:
@@ -112,10 +128,16 @@ class PlaybackFeed:
                 got = ring.read_into(out)
         else:
             got = ring.read_into(out)
-            self.underrun_frames += frame_count - got
+            if got < frame_count and self._target > 0.0:  # running dry while fading out is no underrun
+                self.underrun_frames += frame_count - got
+                if self._preroll > 0:  # rebuffer to the target, then fade back in
+                    self._primed = False
+                    self._rebuffering = True
         self.played_frames += got
         if self._gain != self._target:
             self._apply_ramp(out)
+        if self._rebuffering:
+            self._gain = 0.0
         return out
 
     def _apply_ramp(self, out: np.ndarray) -> None:
@@ -373,9 +395,10 @@ class Player:
                 self._state = PlaybackState.PAUSED
 
     def resume(self) -> None:
-        """Fade back in from where :meth:`pause` left the ring."""
+        """Fade back in, keeping only the buffer target of what the ring holds."""
         with self._lock:
             if self._state is PlaybackState.PAUSED:
+                self._feed.resync()
                 self._feed.fade_to(1.0)
                 self._state = PlaybackState.PLAYING
 
@@ -436,6 +459,11 @@ class Player:
     def underrun_frames(self) -> int:
         """Frames the device needed while playing that the ring did not have (played as silence)."""
         return self._feed.underrun_frames
+
+    @property
+    def dropped_frames(self) -> int:
+        """Frames dropped unplayed to hold the buffered audio at its target (see :class:`PlaybackFeed`)."""
+        return self._feed.dropped_frames
 
     @property
     def device_underflows(self) -> int:

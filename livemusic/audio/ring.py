@@ -100,6 +100,18 @@ class RingBuffer:
 
     # ------------------------------------------------------------------ consumer side
 
+    def discard(self, frames: int) -> int:
+        """Drop up to ``frames`` of the oldest buffered frames unplayed; return how many.
+
+        The consumer uses it to bring the buffered audio back to its target
+        (latency) after it piled up; dropped frames count in :attr:`cleared_frames`.
+        """
+        with self._lock:
+            dropped = max(0, min(frames, self._write_pos - self._read_pos))
+            self._read_pos += dropped
+            self._cleared += dropped
+        return dropped
+
     def read_into(self, out: np.ndarray) -> int:
         """Fill ``out`` (int16, shape ``(n, channels)``) from the buffer; return frames read.
 
@@ -171,7 +183,7 @@ class RingBuffer:
 
     @property
     def cleared_frames(self) -> int:
-        """Frames dropped by :meth:`clear`."""
+        """Frames dropped by :meth:`clear` and :meth:`discard`."""
         return self._cleared
 
     @property

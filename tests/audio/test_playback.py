@@ -89,6 +89,43 @@ def test_missing_frames_after_preroll_play_as_silence_and_are_counted():
     assert feed.played_frames == 1000
 
 
+def test_audio_piled_up_beyond_the_preroll_is_dropped_when_playback_starts():
+    ring = RingBuffer(RATE)
+    ring.write(np.concatenate([constant(20_000, 100), constant(4800, 200)]))  # 0.4 s late, 0.1 s target
+    feed = PlaybackFeed(ring, 480, preroll_frames=4800, ramp_frames=1)
+    out = play(feed, 2)[:, 0]
+    assert np.all(out[1:] == 200)  # the newest audio plays: the backlog is gone
+    assert feed.dropped_frames == 20_000
+    assert ring.fill_frames == 4800 - 960
+
+
+def test_after_an_underrun_the_buffer_refills_to_its_target_not_beyond():
+    ring = RingBuffer(RATE)
+    ring.write(constant(4800))
+    feed = PlaybackFeed(ring, 480, preroll_frames=4800, ramp_frames=480)
+    play(feed, 12)  # 4800 played, then 960 of silence: an underrun
+    assert feed.underrun_frames == 960
+    ring.write(constant(2400))
+    assert not play(feed, 1).any()  # still below the target: silence, counted
+    assert feed.underrun_frames == 1440
+    ring.write(constant(12_000))  # a burst after the gap
+    out = play(feed, 2)[:, 0].astype(int)
+    assert ring.fill_frames == 4800 - 960  # trimmed back to the target
+    assert out[0] < 100 and np.all(np.diff(out[:480]) >= 0)  # fades back in, no click
+
+
+def test_resume_keeps_only_the_target_of_what_piled_up():
+    ring = RingBuffer(RATE)
+    ring.write(constant(9600))
+    feed = PlaybackFeed(ring, 480, preroll_frames=4800, ramp_frames=1)
+    play(feed, 2)
+    ring.write(constant(9600))  # what arrived while paused
+    feed.resync()
+    play(feed, 1)
+    assert ring.fill_frames == 4800 - 480
+    assert feed.underrun_frames == 0
+
+
 def test_drain_plays_the_tail_without_counting_an_underrun():
     ring = RingBuffer(RATE)
     ring.write(constant(700))
@@ -193,5 +230,6 @@ def test_three_seconds_play_without_underrun_while_producer_keeps_up(sound_outpu
         assert player.underrun_frames == 0
         assert ring.underrun_frames == 0
         assert player.callback_errors == 0
-        assert player.played_frames == len(audio)
-    assert elapsed >= 2.8  # the device consumed at its real-time pace
+        assert player.played_frames + player.dropped_frames == len(audio)  # what piled up at start is dropped
+        assert player.dropped_frames < 0.5 * RATE
+    assert elapsed >= 2.4  # the device consumed at its real-time pace

@@ -1,0 +1,219 @@
+"""A session wired to the sound card and a recorder: what ``play``, the REPL and ``Player`` share.
+
+::
+
+    session.audio() -> RingBuffer -> audio.Player (PortAudio callback) -> device
+                    \\-> Recorder (WAV writer thread)
+
+Latency: a change sent now is heard after the audio already buffered ahead
+of it. The ring is therefore held at its target instead of keeping whatever
+piled up: the device starts once the ring holds the target, and at that
+moment (and after any underrun or resume) the feed drops the oldest frames
+beyond it, so the distance between what is received and what is heard stays
+at the target plus the device's own latency for the whole session. On
+livemusic's engine the session asks for small chunks, so a change is
+rendered into the next few tens of milliseconds of the stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from livemusic.audio.recorder import Recorder
+from livemusic.audio.ring import RingBuffer
+from livemusic.errors import AudioDeviceError, InvalidInputError
+from livemusic.music.session import AsyncMusicSession
+from livemusic.types import SAMPLE_RATE, PlaybackState
+
+__all__ = ["BUFFER_MS", "Stage", "chunk_ms_for", "fit", "open_device", "recording_path"]
+
+log = logging.getLogger("livemusic.stage")
+
+#: Playback buffer targets (ms) by backend: livemusic's engine answers at once; the hosted
+#: model takes ~2 s to respond anyway, and its chunks arrive in bursts.
+BUFFER_MS = {"embedded": 100, "gemini": 2000, "url": 500}
+#: Chunk length asked of livemusic's engine (its other clients get the server's default).
+CHUNK_MS = {"embedded": 40}
+#: Frames per device buffer: small enough to count little in the latency, large enough for the callback.
+DEVICE_FRAMES = 512
+
+
+def recording_path(path: str | Path) -> Path:
+    """``path`` as a WAV to record to; a missing folder is named (not left to the OS's "System error")."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise InvalidInputError(f"cannot record to {path}: the folder {path.parent} does not exist")
+    return path
+
+
+def open_device(ring: RingBuffer, *, device: str | None, buffer_ms: int, audio: bool = True) -> Any:
+    """The sound card player, unstarted; ``None`` (after one line saying why) when there is none.
+
+    An explicitly chosen ``device`` that cannot be opened is bad input.
+    """
+    if not audio:
+        return None
+    from livemusic.audio.player import Player
+
+    try:
+        return Player(ring, device=device, target_latency_ms=buffer_ms, frames_per_buffer=DEVICE_FRAMES,
+                      start=False)
+    except AudioDeviceError as exc:
+        if device is not None:
+            raise InvalidInputError(f"--device {device}: {exc}") from None
+        print(f"livemusic: playing without sound: {exc}", file=sys.stderr, flush=True)
+        return None
+
+
+class Stage:
+    """Moves a session's audio to the device and the recorder until closed.
+
+    ``player`` is an unstarted ``audio.Player`` on ``ring`` (or ``None`` for
+    no sound); ``limit_seconds`` ends the stream after that much audio, played
+    out to the end.
+    """
+
+    def __init__(self, session: AsyncMusicSession, ring: RingBuffer, player: Any, *, buffer_ms: int,
+                 recorder: Recorder | None = None, limit_seconds: float | None = None) -> None:
+        self.session = session
+        self.ring = ring
+        self.player = player
+        self.buffer_s = buffer_ms / 1000
+        self.recorder = recorder
+        self._limit = round(limit_seconds * SAMPLE_RATE) if limit_seconds is not None else None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.receiver: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, session: AsyncMusicSession, *, buffer_ms: int, device: str | None = None,
+                   audio: bool = True, record: str | Path | None = None) -> Stage:
+        """Open the device for ``session`` (in a thread: it takes a while) and start moving audio."""
+        ring = RingBuffer.for_seconds(max(4 * buffer_ms / 1000, 2.0))
+        recorder = Recorder(recording_path(record)) if record else None
+        player = await asyncio.to_thread(open_device, ring, device=device, buffer_ms=buffer_ms, audio=audio)
+        stage = cls(session, ring, player, buffer_ms=buffer_ms, recorder=recorder)
+        stage.start()
+        return stage
+
+    def start(self) -> None:
+        """Start receiving (and following the session's pauses on the device)."""
+        if self.player is not None:
+            self.session.set_audible_clock(lambda: self.player.audible_frames / SAMPLE_RATE)
+            self._tasks += [asyncio.create_task(self._report_first_sound()),
+                            asyncio.create_task(self._follow_playback())]
+        self.receiver = asyncio.create_task(self._receive())
+        self._tasks.append(self.receiver)
+
+    # ------------------------------------------------------------------ recording
+
+    def record(self, path: str | Path) -> Path:
+        """Start recording what plays from now on to ``path`` (ends a recording in progress)."""
+        path = recording_path(path)
+        self.stop_recording()
+        self.recorder = Recorder(path)
+        return path
+
+    def stop_recording(self) -> Recorder | None:
+        """Finalize the recording in progress, if any, and return it."""
+        recorder, self.recorder = self.recorder, None
+        if recorder is not None:
+            recorder.close()
+        return recorder
+
+    # ------------------------------------------------------------------ state
+
+    def status(self, position: float, bar: tuple[int, int], bpm: float, width: int | None = None) -> str:
+        """One line: time, bar.beat, bpm, buffer, underruns, prompts; cut to ``width`` columns."""
+        minutes, seconds = divmod(max(0.0, position), 60)
+        prompts = ", ".join(f"{p.text} {p.weight:.2f}" for p in self.session.prompts) or "-"
+        audio = (f"buf {self.ring.fill_seconds * 1000:3.0f} ms | underruns {self.player.underrun_frames}"
+                 if self.player is not None else "no audio")
+        rec = " | rec" if self.recorder is not None else ""
+        line = (f"{int(minutes):02d}:{seconds:04.1f} bar {bar[0]}.{bar[1]} | {bpm:.0f} bpm | {audio}{rec} | "
+                f"{prompts}")
+        return fit(line, width)
+
+    async def wait(self) -> None:
+        """Until the stream ends (``limit_seconds`` played out, or the server closed); raises its error."""
+        assert self.receiver is not None
+        await self.receiver
+
+    async def close(self) -> None:
+        """Stop receiving, fade the device out, finalize the recording. Idempotent."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            if self.player is not None:
+                await asyncio.to_thread(self.player.close)
+        finally:
+            self.stop_recording()
+
+    # ------------------------------------------------------------------ tasks
+
+    async def _receive(self) -> None:
+        """Session -> ring and recorder until the limit, with backpressure on the socket."""
+        received = 0
+        limit, player, ring = self._limit, self.player, self.ring
+        async for block in self.session.audio():
+            if limit is not None:
+                block = block[: limit - received]
+            received += len(block)
+            if self.recorder is not None:
+                self.recorder.write(block)
+            if player is not None:
+                while ring.free_frames < len(block):
+                    await asyncio.sleep(0.01)  # the device drains the ring; stop reading the socket meanwhile
+                ring.write(block)
+                if ring.fill_seconds >= self.buffer_s:
+                    player.start()  # no-op once started
+            if limit is not None and received >= limit:
+                if player is not None:
+                    player.start()
+                    await asyncio.to_thread(player.drain, limit / SAMPLE_RATE)
+                return
+
+    async def _follow_playback(self) -> None:
+        """Pause the device as a PAUSE or STOP plays out; resume on PLAY.
+
+        The stream simply stops at a pause, so without this the device would
+        count the silence that follows as underruns. The pause starts when the
+        ring holds just the gain ramp (or less), so the fade-out uses the last audio.
+        """
+        player, ring, session = self.player, self.ring, self.session
+        while player.played_frames == 0:  # nothing to follow before the first sound
+            await asyncio.sleep(0.01)
+        while True:
+            held = session.playback_state is not PlaybackState.PLAYING
+            if held and player.state is PlaybackState.PLAYING and ring.fill_seconds <= min(0.12, self.buffer_s):
+                player.pause()
+            elif not held and player.state is PlaybackState.PAUSED and ring.fill_seconds >= self.buffer_s:
+                player.resume()
+            await asyncio.sleep(0.01)
+
+    async def _report_first_sound(self) -> None:
+        """Log the wall-clock time at which the device first got audio (benchmarks read it)."""
+        while self.player.played_frames == 0:
+            await asyncio.sleep(0.005)
+        log.info("first sound at %.3f (unix time)", time.time())
+
+
+def fit(line: str, width: int | None = None) -> str:
+    """``line`` cut to the terminal's width (one column spare, so it never wraps)."""
+    if width is None:
+        width = shutil.get_terminal_size((100, 24)).columns
+    width = max(20, width - 1)
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def chunk_ms_for(backend: str) -> int | None:
+    """The chunk length to ask of this backend's server (``None``: the server's default)."""
+    return CHUNK_MS.get(backend)
+

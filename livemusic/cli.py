@@ -51,18 +51,38 @@ def main(verbose: int) -> None:
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--certfile", type=click.Path(exists=True, dir_okay=False), help="TLS certificate (PEM) for wss://.")
 @click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="TLS private key (PEM).")
+@click.option("--token", envvar="LIVEMUSIC_TOKEN", show_envvar=True,
+              help="Clients must send it (bearer token or API key); required beyond loopback.")
+@click.option("--max-sessions", type=click.IntRange(1), help="Sessions served at once (default 256).")
+@click.option("--max-sessions-per-address", type=click.IntRange(1), help="Sessions per client address (default 32).")
+@click.option("--idle-timeout", type=click.FloatRange(1),
+              help="Seconds without a message or audio before a session is closed (default 600).")
 @click.option("--child", is_flag=True, hidden=True,
               help="Run as the embedded engine of a parent: print LISTENING <port>, exit when stdin closes.")
-def serve(host: str, port: int, certfile: str | None, keyfile: str | None, child: bool) -> None:
-    """Run the embedded engine as a BidiGenerateMusic server (Google's SDK can connect)."""
+def serve(host: str, port: int, certfile: str | None, keyfile: str | None, token: str | None,
+          max_sessions: int | None, max_sessions_per_address: int | None, idle_timeout: float | None,
+          child: bool) -> None:
+    """Run the embedded engine as a BidiGenerateMusic server (Google's SDK can connect).
+
+    SIGTERM closes every session with 1001 (clients resume elsewhere) and exits 0.
+    """
+    from livemusic.server.limits import Limits
     from livemusic.server.process import run, ssl_context
+    from livemusic.server.websocket import MusicServer
 
     if keyfile and not certfile:
         _fail(InvalidInputError("--keyfile needs --certfile"))
     context = ssl_context(certfile, keyfile) if certfile else None
+    chosen = {"max_sessions": max_sessions, "max_sessions_per_address": max_sessions_per_address,
+              "idle_timeout_s": idle_timeout}
+    limits = Limits(**{name: value for name, value in chosen.items() if value is not None})
+    try:
+        server = MusicServer(host, port, ssl_context=context, limits=limits, token=token or None)
+    except LiveMusicError as exc:
+        _fail(exc)
     if not child:  # a child's log would land on its parent's terminal
         logging.getLogger("livemusic.server").setLevel(min(logging.INFO, logging.getLogger().level))
-    _run(run(host, port, context=context, child=child))
+    _run(run(server, child=child))
 
 
 @main.command()

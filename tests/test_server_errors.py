@@ -9,9 +9,8 @@ from websockets.asyncio.client import connect
 
 from livemusic import AsyncLiveMusic
 from livemusic.errors import InvalidArgumentError, PolicyViolationError
+from wire import PATH, SETUP, closed_with
 
-PATH = "/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateMusic"
-SETUP = json.dumps({"setup": {"model": "models/lyria-realtime-exp"}})
 
 # (frames sent after a valid setup, expected close code, text the reason must contain)
 BAD_MESSAGES = {
@@ -35,14 +34,6 @@ BAD_MESSAGES = {
     "setup twice": ([SETUP], 1008, "setup may only be sent once"),
     "unnegotiated extension": (['{"playbackControl": "PLAY", "livemusicAt": 10}'], 1007, "livemusicAt"),
 }
-
-
-async def closed_with(ws) -> tuple[int, str]:
-    with pytest.raises(websockets.ConnectionClosed) as info:
-        async with asyncio.timeout(10):
-            while True:
-                await ws.recv()
-    return info.value.rcvd.code, info.value.rcvd.reason
 
 
 @pytest.mark.parametrize("case", sorted(BAD_MESSAGES))

@@ -71,7 +71,11 @@ class LiveConnection(Generic[C, S]):
 
     async def setup(self, setup: Any) -> S:
         """Send the setup frame and wait for ``setupComplete``; a close here raises a typed error."""
-        await self._ws.send(self.protocol.setup(setup))
+        frame = self.protocol.setup(setup)
+        try:
+            await self._ws.send(frame)
+        except websockets.ConnectionClosed as exc:  # refused at once (a token, a full server)
+            raise self._closed(exc) or ServerError(1000, "the server closed the connection before setup") from None
         while True:
             message = await self.recv()
             if message is None:

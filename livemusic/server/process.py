@@ -1,8 +1,10 @@
-"""Running livemusic's server as a process: TLS context, the serve loop, the embedded engine's child mode."""
+"""Running livemusic's server as a process: TLS context, the serve loop, SIGTERM, the embedded engine's child mode."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import ssl
 import sys
 import threading
@@ -17,29 +19,36 @@ def ssl_context(certfile: str, keyfile: str | None) -> ssl.SSLContext:
     return context
 
 
-async def run(host: str, port: int, *, context: ssl.SSLContext | None = None, child: bool = False) -> None:
-    """Serve until cancelled.
+async def run(server: MusicServer, *, child: bool = False) -> None:
+    """Serve until SIGTERM (then close every session with 1001 and return) or cancellation.
 
     As the embedded engine's ``child``, print ``LISTENING <port>`` once ready
-    and exit when the parent goes away (its end of our stdin closes).
+    and also return when the parent goes away (its end of our stdin closes).
     """
-    async with MusicServer(host, port, ssl_context=context) as server:
-        if child:
-            print(f"LISTENING {server.port}", flush=True)
-            await _until_stdin_closes()
-        else:
-            print(f"livemusic serve: listening on {server.url} (BidiGenerateMusic, v1alpha and v1beta)",
-                  file=sys.stderr, flush=True)
-            await server.serve_forever()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    try:
+        async with server:
+            if child:
+                print(f"LISTENING {server.port}", flush=True)
+                _stop_when_stdin_closes(stop)
+            else:
+                print(f"livemusic serve: listening on {server.url} (BidiGenerateMusic, v1alpha and v1beta)",
+                      file=sys.stderr, flush=True)
+            await stop.wait()
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
 
 
-async def _until_stdin_closes() -> None:
-    """Return when the parent process goes away (its end of our stdin closes)."""
-    done = asyncio.get_running_loop().create_future()
+def _stop_when_stdin_closes(stop: asyncio.Event) -> None:
+    """Set ``stop`` when the parent process goes away (its end of our stdin closes)."""
+    loop = asyncio.get_running_loop()
 
     def wait() -> None:
         sys.stdin.buffer.read()
-        done.get_loop().call_soon_threadsafe(done.set_result, None)
+        loop.call_soon_threadsafe(stop.set)
 
     threading.Thread(target=wait, daemon=True).start()
-    await done

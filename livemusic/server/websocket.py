@@ -21,6 +21,7 @@ import re
 import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import websockets
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -29,8 +30,16 @@ from websockets.http11 import Request, Response
 from livemusic.errors import ProtocolError
 from livemusic.live.endpoints import API_VERSIONS, EXTENSIONS_HEADER, service_path
 from livemusic.live.music import EXTENSIONS, MODELS, MUSIC, SERVICE
-from livemusic.live.redact import redacting_logger
+from livemusic.live.redact import redacting_logger, register_secret
 from livemusic.live.server_protocol import CloseCode, ServerProtocol
+from livemusic.server.limits import (
+    Admission,
+    Limits,
+    RateLimit,
+    authorized,
+    check_message,
+    require_token_beyond_loopback,
+)
 from livemusic.server.pacing import Pacer, Pacing
 from livemusic.server.session import MusicSession
 from livemusic.types import LiveMusicClientMessage, LiveMusicServerMessage, PlaybackState
@@ -38,8 +47,7 @@ from livemusic.types import LiveMusicClientMessage, LiveMusicServerMessage, Play
 log = logging.getLogger("livemusic.server")
 
 PATHS = frozenset({"/"} | {service_path(SERVICE, v) for v in API_VERSIONS})
-SETUP_TIMEOUT = 30.0
-MAX_MESSAGE_BYTES = 1 * 2**20
+SHUTDOWN_REASON = "server shutting down: resume on another server"
 #: Chunks rendered per trip to a render thread with ``asap`` pacing: each trip costs
 #: about as much CPU as rendering 40 ms of audio (wake-up, caches on another core).
 ASAP_BATCH = 5
@@ -62,19 +70,59 @@ def _process_response(connection: ServerConnection, request: Request, response: 
     response.headers[EXTENSIONS_HEADER] = ",".join(EXTENSIONS)
 
 
+@dataclass(eq=False)
+class _Client:
+    """One connection's state in the websockets layer."""
+
+    ws: ServerConnection
+    protocol: MusicProtocol
+    rate: RateLimit
+    #: Clock time of the last message received or chunk sent (for the idle timeout).
+    active_at: float = field(default_factory=time.monotonic)
+
+
+async def _close(ws: ServerConnection, code: int, reason: str) -> None:
+    """Close with ``code`` and ``reason``, discarding what the client still sends meanwhile.
+
+    Unread frames would fill the receive queue, stop websockets from reading
+    the socket, and so hide the client's answering close frame until the
+    close timeout.
+    """
+    async def discard() -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for _ in ws:
+                pass
+
+    discarding = asyncio.create_task(discard())
+    try:
+        await ws.close(code, reason)
+    finally:
+        discarding.cancel()
+
+
 class MusicServer:
     """Serves BidiGenerateMusic sessions from the embedded engine.
 
     Use as an async context manager or call :meth:`start` / :meth:`stop`.
-    ``port=0`` picks a free port; read it back from :attr:`port`.
+    ``port=0`` picks a free port; read it back from :attr:`port`. With a
+    ``token``, clients must send it (``Authorization: Bearer`` or
+    ``x-goog-api-key``); binding beyond loopback without one raises
+    :class:`~livemusic.errors.InvalidInputError`. :meth:`stop` closes every
+    session with 1001 so that clients resume elsewhere.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8765, *, ssl_context: ssl.SSLContext | None = None,
-                 pacing: Pacing = Pacing()) -> None:
+                 pacing: Pacing = Pacing(), limits: Limits = Limits(), token: str | None = None) -> None:
+        require_token_beyond_loopback(host, token)
         self.host = host
         self.requested_port = port
         self.ssl_context = ssl_context
         self.pacing = pacing
+        self.limits = limits
+        self._token = token
+        if token:
+            register_secret(token)
+        self._admission = Admission(limits)
         self._server: Server | None = None
         self.sessions: set[ServerConnection] = set()
         self._renderers: dict[bool, ThreadPoolExecutor] = {}  # by pacing.realtime, while started
@@ -103,15 +151,17 @@ class MusicServer:
             ssl=self.ssl_context,
             process_request=_process_request,
             process_response=_process_response,
-            max_size=MAX_MESSAGE_BYTES,
+            max_size=self.limits.max_message_bytes,
             compression=None,
             logger=redacting_logger("livemusic.websocket.server"),
         )
         return self
 
     async def stop(self) -> None:
+        """Stop listening, close every session with 1001 and wait for them to end."""
         if self._server is not None:
-            self._server.close()
+            self._server.close(close_connections=False)
+            await asyncio.gather(*(ws.close(CloseCode.GOING_AWAY, SHUTDOWN_REASON) for ws in list(self.sessions)))
             await self._server.wait_closed()
         for renderer in self._renderers.values():
             renderer.shutdown(wait=False, cancel_futures=True)
@@ -127,12 +177,20 @@ class MusicServer:
         await self._server.serve_forever()
 
     async def _handle(self, ws: ServerConnection) -> None:
-        protocol: MusicProtocol = ServerProtocol(MUSIC, MODELS)
+        client = _Client(ws, ServerProtocol(MUSIC, MODELS),
+                         RateLimit(self.limits.messages_per_second, self.limits.message_burst))
+        address = str(ws.remote_address[0]) if ws.remote_address else "unknown"
+        admitted = False
         self.sessions.add(ws)
         try:
-            session = await self._setup(ws, protocol)
-            tasks = {asyncio.create_task(self._read(ws, protocol, session)),
-                     asyncio.create_task(self._produce(ws, protocol, session))}
+            if not authorized(ws.request.headers if ws.request else {}, self._token):
+                raise ProtocolError("unauthenticated: missing or invalid token", code=CloseCode.POLICY_VIOLATION)
+            self._admission.admit(address)
+            admitted = True
+            session = await self._setup(client)
+            tasks = {asyncio.create_task(self._read(client, session)),
+                     asyncio.create_task(self._produce(client, session)),
+                     asyncio.create_task(self._watch_idle(client))}
             try:
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             finally:
@@ -142,35 +200,52 @@ class MusicServer:
             for task in done:
                 task.result()  # a ProtocolError from the reader, or a crash of either side
         except ProtocolError as exc:
-            log.info("closing %s: %s %s", ws.remote_address, exc.code, exc.reason)
-            await ws.close(*protocol.close(exc.code, exc.reason))
+            log.info("closing %s: %s %s", address, exc.code, exc.reason)
+            await _close(ws, *client.protocol.close(exc.code, exc.reason))
         except websockets.ConnectionClosed:
             pass
         except TimeoutError:
-            await ws.close(*protocol.close(CloseCode.POLICY_VIOLATION, f"setup expected within {SETUP_TIMEOUT:g} s"))
-        except Exception:  # a bug: this session ends with 1011, the others play on
-            log.exception("session %s failed", ws.remote_address)
-            await ws.close(*protocol.close(CloseCode.INTERNAL_ERROR, "Internal error encountered."))
+            await _close(ws, *client.protocol.close(
+                CloseCode.POLICY_VIOLATION, f"setup expected within {self.limits.setup_timeout_s:g} s"))
+        except Exception:  # a bug: this session ends with 1011 and no details, the others play on
+            log.exception("session %s failed", address)
+            await _close(ws, *client.protocol.close(CloseCode.INTERNAL_ERROR, "Internal error encountered."))
         finally:
+            if admitted:
+                self._admission.release(address)
             self.sessions.discard(ws)
 
-    async def _setup(self, ws: ServerConnection, protocol: MusicProtocol) -> MusicSession:
-        setup = protocol.receive(await asyncio.wait_for(ws.recv(), SETUP_TIMEOUT)).setup
+    async def _setup(self, client: _Client) -> MusicSession:
+        frame = await asyncio.wait_for(client.ws.recv(), self.limits.setup_timeout_s)
+        client.rate.take(time.monotonic())
+        setup = client.protocol.receive(frame).setup
         pacing = dataclasses.replace(
             self.pacing,
             chunk_ms=setup.livemusic_chunk_ms or self.pacing.chunk_ms,
             realtime=setup.livemusic_pacing != "asap" and self.pacing.realtime,
         )
-        session = MusicSession(pacing, stems=bool(setup.livemusic_stems), extended=protocol.extended)
-        await ws.send(protocol.setup_complete())
+        session = MusicSession(pacing, stems=bool(setup.livemusic_stems), extended=client.protocol.extended)
+        await client.ws.send(client.protocol.setup_complete())
         return session
 
-    async def _read(self, ws: ServerConnection, protocol: MusicProtocol, session: MusicSession) -> None:
-        async for frame in ws:
-            session.submit(protocol.receive(frame))
+    async def _read(self, client: _Client, session: MusicSession) -> None:
+        async for frame in client.ws:
+            client.active_at = now = time.monotonic()
+            client.rate.take(now)
+            message = client.protocol.receive(frame)
+            check_message(message, self.limits)
+            session.submit(message)
 
-    async def _produce(self, ws: ServerConnection, protocol: MusicProtocol, session: MusicSession) -> None:
+    async def _watch_idle(self, client: _Client) -> None:
+        """End the session (1001) after ``idle_timeout_s`` with no message received and no audio sent."""
+        timeout = self.limits.idle_timeout_s
+        while (idle := time.monotonic() - client.active_at) < timeout:
+            await asyncio.sleep(timeout - idle)
+        raise ProtocolError(f"idle for {timeout:g} s: no message and no audio", code=CloseCode.GOING_AWAY)
+
+    async def _produce(self, client: _Client, session: MusicSession) -> None:
         """Render and send chunks while playing, paced against the wall clock."""
+        ws, protocol = client.ws, client.protocol
         pacer = Pacer(session.pacing)
         while True:
             session.changed.clear()  # before looking: a message arriving after this wakes the waits below
@@ -194,3 +269,4 @@ class MusicServer:
                 self._renderers[session.pacing.realtime], session.render, sizes)
             for block in blocks:
                 await ws.send(session.chunk_frame(block))
+            client.active_at = time.monotonic()

@@ -1,0 +1,139 @@
+"""What one server grants each client, without I/O: sizes, rates, session counts, timeouts, the token.
+
+Every check answers with the close code and reason the websockets layer
+ends the connection with (:class:`~livemusic.errors.ProtocolError`), so a
+refused client always learns why, and never more than why.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+from collections import Counter
+from dataclasses import dataclass
+
+from livemusic.errors import InvalidInputError, ProtocolError
+from livemusic.live.server_protocol import CloseCode
+from livemusic.types import LiveMusicClientMessage
+
+TOKEN_ENV = "LIVEMUSIC_TOKEN"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds of one server; defaults suit a server on a LAN with dozens of listeners."""
+
+    #: Largest client frame (a prompt message is well under 4 KiB); websockets closes with 1009 beyond it.
+    max_message_bytes: int = 64 * 2**10
+    max_prompts: int = 32
+    max_prompt_chars: int = 1000
+    #: Sustained messages per second per connection, and the burst allowed above it.
+    messages_per_second: float = 50.0
+    message_burst: int = 100
+    max_sessions: int = 256
+    max_sessions_per_address: int = 32
+    #: Seconds from the handshake to a valid setup.
+    setup_timeout_s: float = 10.0
+    #: Seconds with no client message and no audio sent before the session is closed (1001).
+    idle_timeout_s: float = 600.0
+
+
+def check_message(message: LiveMusicClientMessage, limits: Limits) -> None:
+    """Refuse (1008) a message whose prompts exceed the limits; the reason names the field."""
+    content = message.client_content
+    if content is None:
+        return
+    prompts = content.weighted_prompts
+    if len(prompts) > limits.max_prompts:
+        raise ProtocolError(f"clientContent.weightedPrompts: at most {limits.max_prompts} prompts per message, "
+                            f"got {len(prompts)}", code=CloseCode.POLICY_VIOLATION)
+    for index, prompt in enumerate(prompts):
+        if len(prompt.text) > limits.max_prompt_chars:
+            raise ProtocolError(f"clientContent.weightedPrompts.{index}.text: at most {limits.max_prompt_chars} "
+                                f"characters, got {len(prompt.text)}", code=CloseCode.POLICY_VIOLATION)
+
+
+class RateLimit:
+    """A token bucket: ``per_second`` messages sustained, ``burst`` at once; the caller supplies the clock."""
+
+    def __init__(self, per_second: float, burst: int) -> None:
+        self.per_second = per_second
+        self.burst = burst
+        self._tokens = float(burst)
+        self._last: float | None = None
+
+    def take(self, now: float) -> None:
+        """Count one message at ``now``; refuse (1008) once the bucket is empty."""
+        if self._last is not None:
+            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.per_second)
+        self._last = now
+        if self._tokens < 1:
+            raise ProtocolError(f"too many messages: at most {self.per_second:g} per second",
+                                code=CloseCode.POLICY_VIOLATION)
+        self._tokens -= 1
+
+
+class Admission:
+    """Counts open sessions per server and per client address; refuses (1013) beyond the limits."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._by_address: Counter[str] = Counter()
+
+    @property
+    def sessions(self) -> int:
+        return sum(self._by_address.values())
+
+    def admit(self, address: str) -> None:
+        """Count a new session from ``address``, or refuse it with 1013 (try again later)."""
+        if self.sessions >= self.limits.max_sessions:
+            raise ProtocolError(f"server full: {self.limits.max_sessions} sessions", code=CloseCode.TRY_AGAIN_LATER)
+        if self._by_address[address] >= self.limits.max_sessions_per_address:
+            raise ProtocolError(f"too many sessions from your address (at most "
+                                f"{self.limits.max_sessions_per_address})", code=CloseCode.TRY_AGAIN_LATER)
+        self._by_address[address] += 1
+
+    def release(self, address: str) -> None:
+        """A session admitted from ``address`` ended."""
+        self._by_address[address] -= 1
+        if self._by_address[address] <= 0:
+            del self._by_address[address]
+
+
+def token_from_env(token: str | None = None) -> str | None:
+    """``token``, else ``LIVEMUSIC_TOKEN`` from the environment (empty means none)."""
+    return token or os.environ.get(TOKEN_ENV) or None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` only serves this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def require_token_beyond_loopback(host: str, token: str | None) -> None:
+    """Refuse (InvalidInputError) to serve beyond loopback without a token."""
+    if token is None and not is_loopback(host):
+        raise InvalidInputError(f"binding {host} serves other machines: set a token with --token or "
+                                f"{TOKEN_ENV} (clients send it as a bearer token or as their API key)")
+
+
+def authorized(headers: dict[str, str] | object, token: str | None) -> bool:
+    """Whether the handshake's ``Authorization: Bearer`` or ``x-goog-api-key`` header holds ``token``.
+
+    The comparison takes the same time wherever the strings differ. The API
+    key header is accepted so that clients written for Google's service
+    (its SDK included) pass the token as their API key.
+    """
+    if token is None:
+        return True
+    get = headers.get  # type: ignore[attr-defined]
+    bearer = get("authorization") or ""
+    offered = [bearer[7:].strip() if bearer[:7].lower() == "bearer " else "", get("x-goog-api-key") or ""]
+    expected = token.encode()
+    return any(hmac.compare_digest(candidate.encode(), expected) for candidate in offered)

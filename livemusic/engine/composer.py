@@ -17,12 +17,13 @@ tuned to the key.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 
+from livemusic.engine.arrangement import MAIN, Arranger, Section, style_kind
 from livemusic.engine.style import BASS_PATTERNS, GROOVES, HARM_PATTERNS, PROGRESSIONS, Style
 
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
@@ -74,6 +75,7 @@ _EXTRA = _pattern(kick={6: 0.25, 14: 0.3}, snare={7: 0.2, 15: 0.3, 10: 0.15}, ha
                   perc={3: 0.4, 11: 0.4, 14: 0.3}, perc2={5: 0.3, 9: 0.3}, ohat={6: 0.2})
 _HATS = [_DI[n] for n in ("hat", "ohat", "shaker", "ride")]
 _PERC = [_DI[n] for n in ("perc", "perc2")]
+_BACKBONE = [_DI[n] for n in ("kick", "snare")]
 _ACCENT = np.array([1.0, 0.55, 0.7, 0.55, 0.9, 0.55, 0.7, 0.55, 0.95, 0.55, 0.7, 0.55, 0.9, 0.55, 0.7, 0.6])
 _DRUM_GAIN = {"kick": 0.55, "snare": 0.55, "hat": 0.42, "ohat": 0.36, "perc": 0.45, "perc2": 0.4, "shaker": 0.3,
               "rim": 0.35, "ride": 0.3, "tom": 0.5, "crash": 0.3, "clap": 0.55}
@@ -233,12 +235,12 @@ _LEAD_TEMPLATE = np.array([1.0, 0.25, 0.55, 0.25, 0.8, 0.25, 0.55, 0.3, 0.9, 0.2
 class _Derived:
     """Everything the composer needs from one (style, controls) pair, computed once."""
 
-    def __init__(self, style: Style, ctl: Controls) -> None:
+    def __init__(self, style: Style, ctl: Controls, sec: Section = MAIN) -> None:
         self.temp = temp = ctl.temperature * ctl.diversity
         dens = ctl.density
         g = style.__getitem__
-        self.energy, self.drums, self.hats, self.glitch = g("energy"), g("drums"), g("hats"), g("glitch")
-        self.bass, self.harm, self.lead = g("bass_level"), g("harm_level"), g("lead_level")
+        self.energy, self.drums, self.hats, self.glitch = g("energy"), g("drums") * sec.drums, g("hats"), g("glitch")
+        self.bass, self.harm, self.lead = g("bass_level") * sec.bass, g("harm_level") * sec.harm, g("lead_level") * sec.lead
         self.clap, self.acoustic = g("kit_clap"), g("kit_acoustic")
         self.register, self.width, self.ext, self.drone = g("register"), g("width"), g("ext"), g("drone")
         self.arp, self.vocal = g("arp"), g("vocal")
@@ -255,7 +257,10 @@ class _Derived:
             extra[_HATS] *= hats
             if dens < 0.5:
                 p[_HATS] *= dens * 2.0
-            self.drum_p = _sharpen(_dens(p, extra, dens), temp)
+            p = _sharpen(_dens(p, extra, dens), temp)
+            p[_BACKBONE] *= sec.backbone
+            p[_HATS] = np.minimum(p[_HATS] * sec.hats, 1.0)
+            self.drum_p = p
         self.bass_w = style.weights("b", BASS_PATTERNS)
         self.bass_p = None
         if ctl.bass and self.bass > 0.03:
@@ -309,9 +314,29 @@ class Composer:
     _arp_key: tuple | None = None
     _arp_tones: list[int] = []
 
+    _d_sec: Section | None = None
+    _eff: tuple[Controls, Section, Controls] | None = None
+
     def reseed(self, seed: int) -> None:
         self.rng = np.random.default_rng(seed & 0xFFFFFFFF)
         self.auto_tonic = int(self.rng.integers(12))
+        # The arrangement draws from its own stream: its choices do not shift the notes'.
+        rng = np.random.default_rng((seed ^ 0x5EC7) & 0xFFFFFFFF)
+        if hasattr(self, "arranger"):
+            self.arranger.rng = rng
+        else:
+            self.arranger = Arranger(rng)
+
+    @property
+    def section(self) -> Section:
+        """The section of the arrangement being played."""
+        return self.arranger.section
+
+    def level_db(self) -> float:
+        """The loudness (dB, relative to the program) the arrangement asks for now."""
+        arr = self.arranger
+        step = self.bar.next_step / STEPS if self.bar is not None else 0.0
+        return arr.section.level_at((arr.bar + step) / max(arr.bars, 1))
 
     def reset(self, frame: int) -> None:
         """Start over: a new phrase from bar 1 at ``frame``."""
@@ -324,20 +349,24 @@ class Composer:
         self.bpm = None
         self.tonic = self.auto_tonic
         self.mode_tonic = 0
+        self.arranger.restart()
+        self.first_bar = True
 
     # ----------------------------------------------------------------- planning
 
     def events(self, start: int, end: int, style: Style, ctl: Controls) -> list[Event]:
         """Every event whose onset lies in ``[start, end)``."""
         out: list[Event] = []
-        if style is not self._d_style or ctl != self._d_ctl:
-            self._d = _Derived(style, ctl)
-            self._d_style, self._d_ctl = style, ctl
+        given = ctl
         while True:
             if self.bar is None:
                 if self.next_bar_start >= end:
                     return out
-                self._begin_bar(style, ctl)
+                self._begin_bar(style, given)
+            ctl = self._in_section(given)
+            if style is not self._d_style or ctl != self._d_ctl or self.section is not self._d_sec:
+                self._d = _Derived(style, ctl, self.section)
+                self._d_style, self._d_ctl, self._d_sec = style, ctl, self.section
             bar = self.bar
             while bar.next_step < STEPS:
                 onset = self._onset(bar, bar.next_step)
@@ -347,6 +376,14 @@ class Composer:
                 bar.next_step += 1
             self.next_bar_start = bar.start + int(round(bar.step_len * STEPS))
             self.bar = None
+
+    def _in_section(self, ctl: Controls) -> Controls:
+        """The controls as the current section plays them (its density added)."""
+        sec = self.section
+        if self._eff is None or self._eff[0] != ctl or self._eff[1] is not sec:
+            eff = replace(ctl, density=min(max(ctl.density + sec.density, 0.0), 1.0)) if sec.density else ctl
+            self._eff = (ctl, sec, eff)
+        return self._eff[2]
 
     def _onset(self, bar: _Bar, step: int) -> int:
         delay = 0.0
@@ -359,8 +396,14 @@ class Composer:
         self.bpm = ctl.bpm
         self.tonic = ctl.tonic if ctl.tonic is not None else self.auto_tonic
         temp = ctl.temperature * ctl.diversity
-        if self.phrase is None or self.bar_in_phrase >= self.phrase.length:
-            self.phrase = self._new_phrase(style, ctl, temp)
+        arr = self.arranger
+        new_section = self.first_bar or arr.advance(style_kind(style["drums"], style["energy"]), ctl.density, temp)
+        if self.first_bar and temp > 1.5:
+            arr.bars = 4  # wild (DIVERSITY): a short intro
+        self.first_bar = False
+        if new_section or self.phrase is None or self.bar_in_phrase >= self.phrase.length:
+            # Phrases start with sections and end with them at the latest.
+            self.phrase = self._new_phrase(style, ctl, temp, arr.remaining, new_section)
             self.bar_in_phrase = 0
         ph = self.phrase
         i = self.bar_in_phrase
@@ -395,18 +438,21 @@ class Composer:
             swing=float(np.clip(style["swing"], 0.0, 1.0)), chords=chords,
             drum_u=drum_u, bass_u=bass_u, harm_u=harm_u,
             lead_u=lead_u, pitch_u=pitch_u, vel_u=rng.random((4, STEPS)),
-            fill=(i == ph.length - 1) and rng.random() < 0.35 + 0.5 * min(temp, 1.0),
+            fill=(arr.last_bar and not arr.section.build)
+            or ((i == ph.length - 1) and rng.random() < 0.35 + 0.5 * min(temp, 1.0)),
         )
         self.bar_in_phrase += 1
 
-    def _new_phrase(self, style: Style, ctl: Controls, temp: float) -> _Phrase:
+    def _new_phrase(self, style: Style, ctl: Controls, temp: float, most: int, new_section: bool) -> _Phrase:
         rng = self.rng
         old = self.phrase
         lengths = (4, 8, 16)
         pick = style["phrase"] * 2.0 + (rng.random() - 0.5) * min(temp, 1.5)
-        length = lengths[int(np.clip(round(pick), 0, 2))]
+        length = min(lengths[int(np.clip(round(pick), 0, 2))], most)
         hr = style["harm_rhythm"]
         per_bar = 0 if hr < 0.3 else (2 if hr > 0.75 else 1)
+        if self.section.harm > 1.0:  # sections led by the harmony move it every bar
+            per_bar = max(per_bar, 1)
         fams = style.weights("p", PROGRESSIONS)
         names = list(fams)
         fam = names[self._choose(np.log(np.array([fams[n] for n in names]) + 1e-6), rng.random(), temp, ctl.top_k)]
@@ -415,7 +461,8 @@ class Composer:
         prog = bank[self._choose(-0.5 * np.arange(len(bank)), rng.random(), temp, ctl.top_k)]
         # The mode's tonic (0 major, 5 minor, 1 dorian...) is where the progression starts.
         self.mode_tonic = prog[0]
-        keep = old is not None and rng.random() > min(0.35 * temp, 1.0)
+        # A new section mostly brings new patterns; phrases within one mostly keep them.
+        keep = old is not None and rng.random() > min(0.35 * temp + 0.45 * new_section, 1.0)
         if keep:
             drum_u, bass_u, harm_u, lead_u, pitch_u = old.drum_u, old.bass_u, old.harm_u, old.lead_u, old.pitch_u
             contour, arp_shape = old.contour, old.arp_shape
@@ -484,7 +531,11 @@ class Composer:
         chord = self._chord_at(bar, s)
 
         # ---- drums
-        if d.drum_p is not None:
+        arr = self.arranger
+        if arr.section.build and d.drum_p is not None:
+            self._build_up(bar, s, onset, d, out)
+        gap = arr.section.build and arr.last_bar and s >= 12  # a breath before the drop
+        if d.drum_p is not None and not gap:
             p = d.drum_p[:, s]
             if bar.fill and s >= 8 and bar.drum_u[_DI["snare"], s] < 0.3 + 0.5 * ctl.density:
                 kind = "tom" if s < 12 and d.acoustic > 0.3 else "snare"
@@ -511,7 +562,7 @@ class Composer:
                                          pan=_DRUM_PAN[name], var=r))
 
         # ---- bass
-        if d.bass_p is not None and bar.bass_u[s] < d.bass_p[s]:
+        if d.bass_p is not None and not gap and bar.bass_u[s] < d.bass_p[s]:
             self._bass(bar, s, onset, d, ctl, out, sec, chord)
 
         # ---- harmony, lead, voice
@@ -519,6 +570,18 @@ class Composer:
             self._harmony(bar, s, onset, d, ctl, out, sec, chord)
         if ctl.harmony and ctl.lead:
             self._lead(bar, s, onset, d, ctl, out, sec, chord)
+
+    def _build_up(self, bar: _Bar, s: int, onset: int, d: _Derived, out: list[Event]) -> None:
+        """A build: a riser over the whole section and a snare roll that speeds up (4ths, 8ths, 16ths)."""
+        arr = self.arranger
+        if arr.bar == 0 and s == 0:
+            seconds = arr.bars * STEPS * bar.step_len / self.sr
+            out.append(Event(STEM_DRUMS, onset, "riser", dur=seconds, vel=0.22 * d.drums * (0.6 + 0.6 * d.energy)))
+        progress = (arr.bar + s / STEPS) / arr.bars
+        stride = 4 if progress < 0.5 else (2 if progress < 0.75 else 1)
+        if s % stride == 0:
+            vel = d.drums * _DRUM_GAIN["snare"] * (0.35 + 0.55 * progress)
+            out.append(Event(STEM_DRUMS, onset, "snare", vel=vel, pan=_DRUM_PAN["snare"], var=s % 3))
 
     def _bass(self, bar, s, onset, d, ctl, out, sec, chord) -> None:
         w = d.bass_w

@@ -165,6 +165,8 @@ _FULL_SCALE = 32767.0  # int16 PCM
 #: The running estimate averages all blocks; BS.1770's gates drop the quiet ones, which
 #: reads about this much louder on typical music.
 _GATING_OFFSET_DB = 0.8
+#: The program loudness is a running mean over this long (once that much has played).
+LONG_TERM_SECONDS = 60.0
 
 
 class Master:
@@ -178,7 +180,7 @@ class Master:
     """
 
     def __init__(self, sr: float, block: int, stems: int, target_lufs: float = -14.0,
-                 ceiling_db: float = -1.3) -> None:
+                 ceiling_db: float = -2.0) -> None:
         self.sr = sr
         self.block = block
         self.target = target_lufs
@@ -194,7 +196,9 @@ class Master:
         if m % 2 == 0:
             bins[-1] = 1.0
         self.k_weights = (h2 * bins / (m * m)).astype(F32)
-        self.power: float | None = None
+        self.power: float | None = None  # the program's K-weighted power (see gain_curve)
+        self.short = 0.0                 # the same over the last seconds
+        self.anchored = 0.0              # seconds of anchor sections heard
         self.gain = 1.0
         self.frac = (np.arange(1, block + 1) * (_FULL_SCALE / block)).astype(F32)  # ramp shape
         self.sub = sub = next(s for s in (240, 200, 160, 120, 100, 80, 60, 50, 40, 30, 20, 10, 1) if block % s == 0)
@@ -211,14 +215,18 @@ class Master:
         """Frames by which the output lags its input (the limiter's look-ahead)."""
         return self.sub
 
-    def process(self, mix: np.ndarray, stems: np.ndarray, with_stems: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def process(self, mix: np.ndarray, stems: np.ndarray, with_stems: bool, level_db: float = 0.0,
+                anchor: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         """One block: int16 PCM of the mix ``(n, 2)`` and, if ``with_stems``, of the stems ``(stems, n, 2)``.
 
-        ``stems`` are needed every block (their last sub-block is output with the next
-        block), but only gained and converted in full when ``with_stems``.
+        ``level_db`` is the loudness the arrangement wants for this block relative to
+        the program, and ``anchor`` whether the program loudness is learned from it
+        (see :meth:`gain_curve`). ``stems`` are needed every block (their last
+        sub-block is output with the next block), but only gained and converted in
+        full when ``with_stems``.
         """
         sub, n = self.sub, self.block
-        ramp = self.gain_curve(mix)
+        ramp = self.gain_curve(mix, level_db, anchor)
         np.multiply(mix, ramp, out=self.line[:, sub:])
         lim = self.limit()
         delayed = self.line[:, :n]
@@ -239,25 +247,43 @@ class Master:
             np.multiply(stems[..., -sub:], ramp[-sub:], out=self.stem_line[..., :sub])
         return mix16, stems16
 
-    def gain_curve(self, mix: np.ndarray) -> np.ndarray:
-        """The loudness gain ramp (per sample, times full scale) for this block of the raw mix."""
+    def gain_curve(self, mix: np.ndarray, level_db: float = 0.0, anchor: bool = True) -> np.ndarray:
+        """The gain ramp (per sample, times full scale) for this block of the raw mix.
+
+        The program loudness is learned from the raw mix, quickly until the first
+        anchor section, then only in anchor sections, as a running mean that grows to
+        :data:`LONG_TERM_SECONDS`; it moves quickly only when the music changes by more
+        than 6 dB for seconds (a new prompt). The gain brings the program to the target
+        and then applies ``level_db``: the arrangement's dynamics are kept.
+        """
+        seconds = self.block / self.sr
         # Subsampled: the power of a broadband signal is kept.
         spec = np.fft.rfft(mix[:, :: self.decim], axis=1, out=self.spec)
         # K-weighted mean square, summed over channels (BS.1770), by Parseval from the spectrum
         power = float(np.vdot(spec * self.k_weights, spec).real)
         loud = -0.691 + 10 * math.log10(power + 1e-12)
         first = self.power is None
-        # Gated like BS.1770: silence and blocks 10 dB below the running estimate do not count.
-        if loud > -55.0 and (first or power > self.power * 0.1):
+        learn = anchor or not self.anchored
+        if loud > -55.0 and learn:
             if first:
-                self.power = power
+                self.power = self.short = power
             else:
-                tau = 0.6 if power > self.power else 3.0  # rise quickly, fall slowly
-                self.power += (1.0 - math.exp(-(self.block / self.sr) / tau)) * (power - self.power)
+                self.short += (1.0 - math.exp(-seconds / 2.0)) * (power - self.short)
+                if anchor:
+                    self.anchored += seconds
+                # Gated like BS.1770: blocks 10 dB below the estimate do not count.
+                if power > self.power * 0.1 or abs(math.log10(self.short / self.power)) > 0.6:
+                    if abs(math.log10(self.short / self.power)) > 0.6:
+                        tau = 1.0  # 6 dB off for seconds: the music changed
+                    elif not self.anchored:
+                        tau = 0.6 if power > self.power else 3.0  # settling on the first sounds
+                    else:
+                        tau = min(max(self.anchored, 1.0), LONG_TERM_SECONDS)
+                    self.power += (1.0 - math.exp(-seconds / tau)) * (power - self.power)
         gain = self.gain
         if self.power is not None:
             est = -0.691 + 10 * math.log10(self.power + 1e-12)
-            gain = min(max(10 ** ((self.target + _GATING_OFFSET_DB - est) / 20), 0.05), 40.0)
+            gain = min(max(10 ** ((self.target + _GATING_OFFSET_DB - est + level_db) / 20), 0.05), 40.0)
             if first:
                 self.gain = gain
         ramp = self.frac * F32(gain - self.gain)

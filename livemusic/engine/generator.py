@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from livemusic.engine.arrangement import render_riser
 from livemusic.engine.composer import STEM_BASS, STEM_DRUMS, STEM_HARM, STEM_LEAD, Composer, Controls, Event
 from livemusic.engine.style import DEFAULT_STYLE, Style, mix_prompts
 from livemusic.engine.effects import Delay, Master, Reverb
@@ -382,7 +383,11 @@ class Generator:
         sr = self.sample_rate
         bright = ctl.brightness
         fx = self._fx(style)
-        if ev.stem == STEM_DRUMS:
+        if ev.kind == "riser":
+            bq = round(bright * 8)
+            wave = _cached(("riser", round(ev.dur, 2), bq, sr), lambda: render_riser(ev.dur, bq / 8, sr))
+            gain = ev.vel
+        elif ev.stem == STEM_DRUMS:
             comp = self._composer
             tonic = comp.pc(comp.mode_tonic)
             third = comp.pc(comp.mode_tonic + 2)
@@ -507,7 +512,8 @@ class Generator:
         mix += wet[-1]
         if self._stems_active:
             dry[wet_stems] += wet[:-1]
-        mix16, stems16 = self._master.process(mix, dry, self._stems_active)
+        comp = self._composer
+        mix16, stems16 = self._master.process(mix, dry, self._stems_active, comp.level_db(), comp.section.anchor)
         self._queue.append((mix16, stems16))
         self._queued += n
 

@@ -238,3 +238,75 @@ def settle_time(track: np.ndarray, window_s: float, change_at: float, fraction: 
             return (i + 1) * window_s - change_at
     return math.inf
 
+
+
+def short_term_loudness(pcm: np.ndarray, sr: int = SR, window: float = 3.0, hop: float = 1.0) -> np.ndarray:
+    """Loudness (LUFS) of ``window``-second windows every ``hop`` seconds (EBU Tech 3341 short-term)."""
+    x = as_float(pcm)
+    b, a = _k_filter(sr)
+    y = signal.lfilter(b, a, x, axis=0) ** 2
+    csum = np.concatenate([np.zeros((1, 2)), np.cumsum(y, axis=0)])
+    n, h = int(window * sr), int(hop * sr)
+    starts = np.arange(0, len(y) - n + 1, h)
+    power = ((csum[starts + n] - csum[starts]) / n).sum(axis=1)
+    return -0.691 + 10 * np.log10(power + 1e-20)
+
+
+def loudness_range(pcm: np.ndarray, sr: int = SR) -> float:
+    """EBU R128 loudness range (LU): the 10th to 95th percentile of gated short-term loudness (Tech 3342)."""
+    st = short_term_loudness(pcm, sr)
+    st = st[st > -70.0]
+    power = 10 ** ((st + 0.691) / 10)
+    rel = -0.691 + 10 * np.log10(power.mean()) - 20.0
+    st = st[st > rel]
+    return float(np.percentile(st, 95) - np.percentile(st, 10))
+
+
+def true_peak_dbfs(pcm: np.ndarray) -> float:
+    """True peak (dBTP): the sample peak after 4x oversampling (ITU-R BS.1770-4 annex 2)."""
+    up = signal.resample_poly(as_float(pcm), 4, 1, axis=0)
+    return 20 * math.log10(max(float(np.abs(up).max()), 1e-9))
+
+
+def bar_loudness(pcm: np.ndarray, bpm: float, sr: int = SR) -> np.ndarray:
+    """K-weighted loudness (LUFS, ungated) of each whole bar."""
+    bar = int(round(4 * 60.0 / bpm * sr))
+    b, a = _k_filter(sr)
+    y = signal.lfilter(b, a, as_float(pcm), axis=0) ** 2
+    count = len(pcm) // bar
+    power = y[: count * bar].reshape(count, bar, 2).mean(axis=1).sum(axis=1)
+    return -0.691 + 10 * np.log10(power + 1e-20)
+
+
+def bar_low_share(pcm: np.ndarray, bpm: float, sr: int = SR, cutoff: float = 120.0) -> np.ndarray:
+    """Each bar's share of energy below ``cutoff`` Hz, in dB (kick and bass: high; a breakdown: low)."""
+    bar = int(round(4 * 60.0 / bpm * sr))
+    x = mono(pcm)
+    out = []
+    for i in range(len(x) // bar):
+        f, p = signal.welch(x[i * bar:(i + 1) * bar], fs=sr, nperseg=4096)
+        out.append(10 * np.log10(p[(f > 30) & (f < cutoff)].sum() / p.sum() + 1e-20))
+    return np.array(out)
+
+
+def sections(pcm: np.ndarray, bpm: float, sr: int = SR, bars: int = 4, loud_tol: float = 2.0,
+             low_tol: float = 2.0) -> list[list[int]]:
+    """Groups of ``bars``-bar stretches that sound alike (self-similarity of loudness and low end).
+
+    A stretch joins the first group whose first member is within ``loud_tol`` dB of loudness
+    and ``low_tol`` dB of low-end share; otherwise it starts a group. Returns the groups'
+    stretch indices.
+    """
+    loud, low = bar_loudness(pcm, bpm, sr), bar_low_share(pcm, bpm, sr)
+    count = len(loud) // bars
+    feats = [(loud[i * bars:(i + 1) * bars].mean(), low[i * bars:(i + 1) * bars].mean()) for i in range(count)]
+    groups: list[list[int]] = []
+    for i, (lo, lw) in enumerate(feats):
+        for g in groups:
+            l0, w0 = feats[g[0]]
+            if abs(lo - l0) <= loud_tol and abs(lw - w0) <= low_tol:
+                g.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups

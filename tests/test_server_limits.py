@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 import websockets
 
@@ -16,6 +15,7 @@ from livemusic.errors import AuthenticationError, InvalidInputError, ServerError
 from livemusic.server import MusicServer
 from livemusic.server.limits import Limits
 from livemusic.server.session import MusicSession
+from serving import serve_process
 from wire import PATH, closed_with, opened
 
 PROMPTS = '{"clientContent": {"weightedPrompts": [%s]}}'
@@ -187,21 +187,14 @@ def test_livemusic_serve_beyond_loopback_without_a_token_exits_2():
 
 
 async def test_sigterm_closes_sessions_with_1001_and_exits_0():
-    proc = subprocess.Popen([sys.executable, "-m", "livemusic.cli", "serve", "--port", "0"],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True)
-    try:
-        line = await asyncio.to_thread(proc.stderr.readline)
-        url = line.split("listening on ")[1].split()[0]
-        async with AsyncLiveMusic(url=url).connect() as session:
+    with serve_process() as served:
+        async with AsyncLiveMusic(url=served.url).connect() as session:
             await session.set_weighted_prompts({"trance": 1.0})
             await session.play()
             await audio_keeps_flowing(session, 0.2)
-            proc.send_signal(signal.SIGTERM)
+            served.process.send_signal(signal.SIGTERM)
             with pytest.raises(ServerError) as info:
                 async for _ in session.receive():
                     pass
         assert info.value.code == 1001 and "resume on another server" in info.value.reason
-        assert await asyncio.to_thread(proc.wait, 10) == 0
-    finally:
-        proc.kill()
-        proc.wait()
+        assert await asyncio.to_thread(served.process.wait, 10) == 0

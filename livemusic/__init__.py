@@ -19,6 +19,9 @@ _EXPORTS = {
     "AsyncLiveMusic": "livemusic.music.session",
     "AsyncMusicSession": "livemusic.music.session",
     "LiveMusicError": "livemusic.errors",
+    "Clip": "livemusic.music.clip",
+    "render": "livemusic.music.render",
+    "arender": "livemusic.music.render",
     **{name: "livemusic.types" for name in (
         "AudioChunk", "LiveMusicGenerationConfig", "LiveMusicServerMessage", "MusicGenerationMode",
         "PlaybackControl", "PlaybackState", "Scale", "WeightedPrompt")},

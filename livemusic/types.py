@@ -245,6 +245,11 @@ class LiveMusicClientSetup(WireModel):
     livemusic_chunk_ms: Annotated[int | None, _in_range(10, 2000)] = None
     #: livemusic extension: also send stems (drums, bass, harmony, lead) in each chunk.
     livemusic_stems: bool | None = None
+    #: livemusic extension: also send the notes the engine played with each chunk (for MIDI).
+    livemusic_notes: bool | None = None
+    #: livemusic extension: no note starts at or after this stream frame; the stream goes on
+    #: with the tails ringing out (a loop render folds them into its start).
+    livemusic_end: Annotated[int | None, _in_range(0, 2**62)] = None
 
 
 class LiveMusicClientContent(WireModel):
@@ -294,6 +299,23 @@ class LiveMusicSourceMetadata(ServerModel):
     music_generation_config: LiveMusicGenerationConfig | None = None
 
 
+class LiveMusicNote(ServerModel):
+    """livemusic extension: one note (or drum hit) the engine played, as heard in the stream."""
+
+    #: Stream frame where the onset is heard.
+    frame: int
+    #: ``drums``, ``bass``, ``harmony``, ``lead`` or ``vocal``.
+    part: str
+    #: The drum (``kick``, ``snare``, ...) or the note's role (``bass``, ``harm``, ``lead``, ...).
+    instrument: str
+    #: MIDI note number (0 for drums).
+    pitch: int = 0
+    #: The engine's gain for the note, about 0..1.
+    velocity: float = 1.0
+    #: Frames held before the release (0 for drums).
+    length: int = 0
+
+
 class AudioChunk(ServerModel):
     """One piece of audio: raw PCM bytes in Python, base64 on the wire."""
 
@@ -304,6 +326,8 @@ class AudioChunk(ServerModel):
     livemusic_position: int | None = None
     #: livemusic extension: per-stem PCM (drums, bass, harmony, lead), same format as ``data``.
     livemusic_stems: dict[str, bytes] | None = None
+    #: livemusic extension: the notes heard from this chunk on, up to the next chunk's.
+    livemusic_notes: list[LiveMusicNote] | None = None
 
     @field_validator("data", mode="before")
     @classmethod

@@ -82,18 +82,20 @@ class AsyncLiveMusic:
         return f"AsyncLiveMusic(backend={self.backend!r}, url={self.url!r})"
 
     def connect(self, *, model: str = DEFAULT_MODEL, pacing: str | None = None, chunk_ms: int | None = None,
-                stems: bool = False) -> Connecting:
+                stems: bool = False, notes: bool = False, end: int | None = None) -> Connecting:
         """Open a session (setup done): ``async with ... as session`` closes it on exit;
         ``session = await ...`` keeps it open until ``await session.close()``.
 
-        ``pacing="asap"`` (render as fast as the CPU allows), ``chunk_ms`` and
-        ``stems`` are livemusic extensions, sent only to a server that
-        advertised them.
+        ``pacing="asap"`` (render as fast as the CPU allows), ``chunk_ms``,
+        ``stems``, ``notes`` (the notes played, with each chunk) and ``end`` (the
+        stream frame from which no note starts: the tails ring out) are livemusic
+        extensions, sent only to a server that advertised them.
         """
-        return Connecting(self._open(model=model, pacing=pacing, chunk_ms=chunk_ms, stems=stems))
+        return Connecting(self._open(model=model, pacing=pacing, chunk_ms=chunk_ms, stems=stems, notes=notes,
+                                     end=end))
 
-    async def _open(self, *, model: str, pacing: str | None, chunk_ms: int | None,
-                    stems: bool) -> AsyncMusicSession:
+    async def _open(self, *, model: str, pacing: str | None, chunk_ms: int | None, stems: bool, notes: bool,
+                    end: int | None) -> AsyncMusicSession:
         engine = (self._engine or EmbeddedEngine()) if self.backend == "embedded" else None
         self._engine = None  # a handed-over engine serves one session
         try:
@@ -106,7 +108,7 @@ class AsyncLiveMusic:
                 assert self._api_key is not None
                 endpoint = google_endpoint(SERVICE, self._api_key, version=self.api_version)
             session = await AsyncMusicSession.open(endpoint, model=model, pacing=pacing, chunk_ms=chunk_ms,
-                                                   stems=stems)
+                                                   stems=stems, notes=notes, end=end)
         except BaseException:
             if engine is not None:
                 await engine.stop()
@@ -156,8 +158,9 @@ class AsyncMusicSession:
 
     @classmethod
     async def open(cls, endpoint: Endpoint, *, model: str = DEFAULT_MODEL, pacing: str | None = None,
-                   chunk_ms: int | None = None, stems: bool = False) -> AsyncMusicSession:
-        """Connect to ``endpoint`` and complete setup."""
+                   chunk_ms: int | None = None, stems: bool = False, notes: bool = False,
+                   end: int | None = None) -> AsyncMusicSession:
+        """Connect to ``endpoint`` and complete setup (extensions the server lacks are left out)."""
         connection = await LiveConnection.connect(endpoint, MUSIC)
         setup: dict[str, Any] = {"model": model}
         if connection.extensions:
@@ -166,8 +169,12 @@ class AsyncMusicSession:
                 setup["livemusic_chunk_ms"] = chunk_ms
             if stems:
                 setup["livemusic_stems"] = True
-        elif pacing == "asap" or stems:
-            log.info("server has no livemusic extensions: pacing/stems requests ignored")
+            if notes and "notes" in connection.extensions:
+                setup["livemusic_notes"] = True
+            if end is not None and "end" in connection.extensions:
+                setup["livemusic_end"] = end
+        elif pacing == "asap" or stems or notes or end is not None:
+            log.info("server has no livemusic extensions: pacing/stems/notes/end requests ignored")
         try:
             await connection.setup(setup)
         except BaseException:
@@ -205,6 +212,16 @@ class AsyncMusicSession:
     def supports_stems(self) -> bool:
         """Whether the server can send stems (livemusic's server)."""
         return "stems" in self._conn.extensions
+
+    @property
+    def supports_notes(self) -> bool:
+        """Whether the server can send the notes it played (livemusic's server)."""
+        return "notes" in self._conn.extensions
+
+    @property
+    def supports_end(self) -> bool:
+        """Whether the server can end the music at a frame and let it ring out (livemusic's server)."""
+        return "end" in self._conn.extensions
 
     @property
     def generated_position(self) -> float:

@@ -14,10 +14,10 @@ import logging
 import signal
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from livemusic.audio.pcm import decode_pcm
 from livemusic.audio.recorder import Recorder
 from livemusic.audio.ring import RingBuffer
 from livemusic.errors import InvalidInputError
@@ -26,12 +26,12 @@ from livemusic.music.schedule import Scheduler
 from livemusic.music.session import AsyncLiveMusic, AsyncMusicSession
 from livemusic.presets import Preset
 from livemusic.stage import BUFFER_MS, Stage, chunk_ms_for, open_device, recording_path
-from livemusic.timeparse import parse_time
+from livemusic.music.render import arender
+from livemusic.timeparse import BEATS_PER_BAR, TimeValue, parse_time
 from livemusic.types import SAMPLE_RATE
 
 log = logging.getLogger("livemusic.app")
 
-STEMS = ("drums", "bass", "harmony", "lead")
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,18 @@ class PlayOptions:
 
 @dataclass(frozen=True)
 class RenderOptions:
-    out: Path
+    """``livemusic render``: a preset, or prompts and a config; where to write and what."""
+
+    out: Path = Path(".")
+    prompts: dict[str, float] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
     duration: str | None = None
     bars: int | None = None
     stems: bool = False
+    midi: bool = False
+    loop: bool = False
+    float32: bool = False
+    sample_rate: int | None = None
     backend: str | None = None
     url: str | None = None
     api_key: str | None = None
@@ -64,16 +72,23 @@ def _client(preset: Preset, backend: str | None, url: str | None, api_key: str |
 
 
 def _seconds(preset: Preset, value: str | None) -> float:
-    """A length from the command line (or the preset's), converted at the preset's starting bpm."""
+    """A length from the command line (or the preset's); bars and beats through the preset's tempo map."""
     if value is not None:
-        try:
-            return parse_time(value).to_seconds(preset.bpm)
-        except ValueError as exc:
-            raise InvalidInputError(f"--duration: {exc}") from None
+        length = _duration(value)
+        if length.is_musical:
+            return preset.resolved_timeline().tempo.seconds_at(length.beats)
+        return length.amount
     seconds = preset.duration_seconds()
     if seconds is None:
         raise InvalidInputError(f"preset {preset.name!r} has no duration: pass --duration")
     return seconds
+
+
+def _duration(value: str) -> TimeValue:
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise InvalidInputError(f"--duration: {exc}") from None
 
 
 def _scheduler(preset: Preset, session: AsyncMusicSession, duration: float) -> Scheduler:
@@ -170,52 +185,28 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
             print(f"recorded {recorder.seconds_written:.1f} s to {record}", file=sys.stderr)
 
 
-async def render_preset(preset: Preset, options: RenderOptions) -> None:
-    """Render ``preset`` to ``options.out`` as fast as the backend allows.
+async def render_preset(preset: Preset | None, options: RenderOptions) -> Path:
+    """Render ``preset`` (or ``options.prompts``) with :func:`livemusic.arender` and write the files.
 
-    On livemusic's engine every timeline change is sent ahead with its
-    stream position, so the render is sample-exact and independent of speed.
+    ``options.out`` is a ``.wav`` path or a folder (the file is named for its tempo, key and
+    length). On livemusic's engine every timeline change lands sample-exactly.
     """
-    if options.bars is not None:
-        frames = round(options.bars * 4 * 60 / preset.bpm * SAMPLE_RATE)
-    else:
-        frames = round(_seconds(preset, options.duration) * SAMPLE_RATE)
-    if frames <= 0:
-        raise InvalidInputError("nothing to render: the length is 0")
-    client = _client(preset, options.backend, options.url, options.api_key)
-    out = Path(options.out)
-    writers = {"mix": Recorder(out)}
+    bars, seconds = options.bars, None
+    if options.duration is not None:
+        length = _duration(options.duration)
+        bars, seconds = (length.beats / BEATS_PER_BAR, None) if length.is_musical else (None, length.amount)
+    source: dict[str, Any] = {"preset": preset} if preset is not None else {"prompts": options.prompts}
     try:
-        async with client.connect(model=preset.model, pacing="asap", stems=options.stems) as session:
-            if options.stems:
-                if not session.supports_stems:
-                    raise InvalidInputError("--stems needs livemusic's engine (the hosted model has no stems)")
-                for name in STEMS:
-                    writers[name] = Recorder(out.with_name(f"{out.stem}.{name}{out.suffix}"))
-            scheduler = _scheduler(preset, session, frames / SAMPLE_RATE)
-            timeline = asyncio.create_task(scheduler.run(ahead=session.supports_scheduling))
-            done = 0
-            try:
-                async for message in session.receive():
-                    for chunk in message.audio_chunks:
-                        audio = decode_pcm(chunk.data, chunk.mime_type)
-                        take = min(len(audio), frames - done)
-                        writers["mix"].write(audio[:take])
-                        for name, pcm in (chunk.livemusic_stems or {}).items():
-                            if name in writers:
-                                writers[name].write(decode_pcm(pcm, chunk.mime_type)[:take])
-                        done += take
-                    _progress(done, frames)
-                    if done >= frames:
-                        break
-            finally:
-                timeline.cancel()
-                await asyncio.gather(timeline, return_exceptions=True)
+        clip = await arender(**source, **options.config, bars=bars, seconds=seconds, stems=options.stems,
+                             midi=options.midi, loop=options.loop, backend=options.backend, url=options.url,
+                             api_key=options.api_key, progress=_progress)
     finally:
-        for writer in writers.values():
-            writer.close()
         sys.stderr.write("\n")
-    print(f"wrote {out} ({frames / SAMPLE_RATE:.2f} s, {frames} frames)")
+    path = clip.write(options.out, float32=options.float32, sample_rate=options.sample_rate)
+    extras = [what for what, asked in (("stems", options.stems), ("MIDI", options.midi)) if asked]
+    print(f"wrote {path} ({clip.seconds:.2f} s, {round(clip.bars, 2):g} bars"
+          f"{', with ' + ' and '.join(extras) if extras else ''})")
+    return path
 
 
 def _progress(done: int, total: int) -> None:

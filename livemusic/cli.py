@@ -143,29 +143,57 @@ def _spawn_engine_early(backend: str | None, url: str | None, api_key: str | Non
 
 
 @main.command()
-@click.argument("preset", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output WAV.")
-@click.option("--duration", help="Length (e.g. 90, 01:30); default: the preset's.")
-@click.option("--bars", type=click.IntRange(1, 100_000), help="Length in bars at the preset's bpm (sample-exact).")
-@click.option("--stems", is_flag=True, help="Also write drums/bass/harmony/lead stems next to --out.")
+@click.argument("preset", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--prompt", "prompts", multiple=True,
+              help="Render these prompts instead of a preset (repeat; TEXT or TEXT:WEIGHT).")
+@click.option("--bpm", type=click.IntRange(60, 200), help="Tempo (with --prompt, or over the preset's).")
+@click.option("--scale", help="Key, e.g. A_FLAT_MAJOR_F_MINOR (with --prompt, or over the preset's).")
+@click.option("--seed", type=int, help="Seed: the same seed renders the same music.")
+@click.option("--out", "out", default=".", show_default=True, type=click.Path(path_type=Path),
+              help="A .wav file, or a folder for a file named NAME_BPMbpm_KEY_Nbars.wav.")
+@click.option("--duration", help="Length (e.g. 90, 01:30, 8 bars); default: the preset's.")
+@click.option("--bars", type=click.IntRange(1, 100_000), help="Length in bars (through the tempo map; sample-exact).")
+@click.option("--loop", is_flag=True, help="Make the end join the start seamlessly (tails folded into the start).")
+@click.option("--stems", is_flag=True, help="Also write drums/bass/harmony/lead stems beside the WAV.")
+@click.option("--midi", is_flag=True, help="Also write NAME.mid: the notes the engine played, lined up with the WAV.")
+@click.option("--float", "float32", is_flag=True, help="Write 32-bit float WAVs instead of 16-bit.")
+@click.option("--sample-rate", type=click.Choice(["44100", "48000"]), help="Output rate (default 48000).")
 @click.option("--backend", type=BACKEND_CHOICE, help="Override the preset's backend.")
 @click.option("--url", help="Any BidiGenerateMusic server (ws:// or wss://).")
 @click.option("--api-key", help="API key for Google (default: GOOGLE_API_KEY / GEMINI_API_KEY).")
-def render(preset: Path, out: Path, duration: str | None, bars: int | None, stems: bool, backend: str | None,
-           url: str | None, api_key: str | None) -> None:
-    """Render PRESET to a WAV file as fast as the backend allows."""
+def render(preset: Path | None, prompts: tuple[str, ...], bpm: int | None, scale: str | None, seed: int | None,
+           out: Path, duration: str | None, bars: int | None, loop: bool, stems: bool, midi: bool, float32: bool,
+           sample_rate: str | None, backend: str | None, url: str | None, api_key: str | None) -> None:
+    """Render PRESET (or --prompt ...) to WAV as fast as the backend allows; loops, stems and MIDI for a DAW."""
     from livemusic.app import RenderOptions, render_preset
     from livemusic.presets import load_preset
 
-    if duration and bars:
-        _fail(InvalidInputError("give --duration or --bars, not both"))
     try:
-        loaded = load_preset(preset)
-        options = RenderOptions(out=out, duration=duration, bars=bars, stems=stems, backend=backend, url=url,
+        if duration and bars:
+            raise InvalidInputError("give --duration or --bars, not both")
+        if (preset is None) == (not prompts):
+            raise InvalidInputError("give a PRESET or --prompt (not both)")
+        loaded = load_preset(preset) if preset is not None else None
+        config = {name: value for name, value in (("bpm", bpm), ("scale", scale), ("seed", seed)) if value is not None}
+        options = RenderOptions(out=out, prompts=_weighted(prompts), config=config, duration=duration, bars=bars, stems=stems,
+                                midi=midi, loop=loop, float32=float32,
+                                sample_rate=int(sample_rate) if sample_rate else None, backend=backend, url=url,
                                 api_key=api_key)
     except LiveMusicError as exc:
         _fail(exc)
     _run(render_preset(loaded, options))
+
+
+def _weighted(prompts: tuple[str, ...]) -> dict[str, float]:
+    """``--prompt`` values as ``{text: weight}``: ``TEXT`` weighs 1.0, ``TEXT:WEIGHT`` as given."""
+    weights = {}
+    for value in prompts:
+        text, sep, weight = value.rpartition(":")
+        try:
+            weights[text.strip() if sep else value] = float(weight) if sep else 1.0
+        except ValueError:
+            weights[value] = 1.0  # a colon inside the text
+    return weights
 
 
 if __name__ == "__main__":

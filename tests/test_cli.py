@@ -89,6 +89,32 @@ def test_render_stems_writes_four_stems_of_the_same_length(tmp_path):
         assert len(read_wav(tmp_path / f"loop.{name}.wav")) == len(mix)
 
 
+def test_render_prompts_without_a_preset_writes_a_named_loop_with_stems_and_midi(tmp_path):
+    result = livemusic("render", "--prompt", "minimal techno", "--bpm", "124", "--scale", "A_FLAT_MAJOR_F_MINOR",
+                       "--bars", "2", "--loop", "--stems", "--midi", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    [wav] = [p for p in tmp_path.glob("*.wav") if p.stem.count(".") == 0]
+    assert wav.name in ("minimal-techno_124bpm_Fmin_2bars.wav", "minimal-techno_124bpm_Abmaj_2bars.wav")
+    assert len(read_wav(wav)) == round(2 * 4 * 60 / 124 * 48_000)
+    assert {p.name.removeprefix(wav.stem) for p in tmp_path.iterdir()} == {
+        ".wav", ".drums.wav", ".bass.wav", ".harmony.wav", ".lead.wav", ".mid"}
+
+
+def test_render_duration_in_bars_follows_the_preset_tempo_map(tmp_path):
+    preset = tmp_path / "change.yaml"
+    preset.write_text("name: change\nprompts: {techno: 1.0}\nconfig: {bpm: 120}\n"
+                      "timeline:\n  - at: 1 bar\n    config: {bpm: 60}\n")
+    out = tmp_path / "x.wav"
+    result = livemusic("render", str(preset), "--duration", "2 bars", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert len(read_wav(out)) == (2 + 4) * 48_000  # a bar at 120 bpm, then one at 60
+
+
+def test_render_without_preset_or_prompt_exits_2():
+    result = livemusic("render", "--bars", "2")
+    assert result.returncode == 2 and "--prompt" in result.stderr
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_play_interrupted_finalizes_the_recording(tmp_path, sig):
     out = tmp_path / "cut.wav"

@@ -23,7 +23,7 @@ import soundfile as sf
 from livemusic.errors import InvalidInputError
 from livemusic.music.midi import midi_file
 from livemusic.music.schedule import TempoMap
-from livemusic.types import SAMPLE_RATE, LiveMusicNote, Scale
+from livemusic.types import LiveMusicNote, Scale
 
 #: Note names as the protocol's scales spell them (flats).
 NOTE_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
@@ -89,8 +89,8 @@ class Clip:
     def resampled(self, sample_rate: int) -> Clip:
         """This clip at ``sample_rate`` (44100 or 48000), stems too; notes keep their times.
 
-        Uses scipy's polyphase resampler; a loop is resampled as a periodic signal
-        (FFT), so it still joins seamlessly and keeps its exact length in bars.
+        Uses libsoxr (``pip install 'livemusic[daw]'``); a loop is resampled as a periodic
+        signal, so it still joins seamlessly and keeps its exact length in bars.
         """
         if sample_rate not in SAMPLE_RATES:
             raise InvalidInputError(f"sample_rate: must be one of {', '.join(map(str, SAMPLE_RATES))}, "
@@ -170,12 +170,19 @@ def _slug(name: str) -> str:
 
 
 def _resample(audio: np.ndarray, rate: int, new_rate: int, frames: int, periodic: bool) -> np.ndarray:
-    from math import gcd
+    """``audio`` at ``new_rate``, ``frames`` long, by libsoxr (the SoX resampler) at its best quality.
 
-    from scipy import signal  # slow to import (about a second): only when resampling
-
-    if periodic:  # a loop: the FFT resampler treats the signal as one period of a periodic one
-        return signal.resample(audio, frames, axis=0).astype(np.float32)
-    g = gcd(rate, new_rate)
-    out = signal.resample_poly(audio, new_rate // g, rate // g, axis=0)
+    A loop is resampled as one period of a periodic signal: three copies in a row,
+    of which the middle one is kept, so its seam stays seamless.
+    """
+    try:
+        import soxr
+    except ImportError:
+        raise InvalidInputError("resampling needs the soxr package: pip install 'livemusic[daw]'") from None
+    source = np.concatenate([audio, audio, audio]) if periodic else audio
+    out = soxr.resample(np.ascontiguousarray(source, dtype=np.float32), rate, new_rate, quality="VHQ")
+    if periodic:
+        out = out[frames:2 * frames]
+    elif len(out) < frames:
+        out = np.concatenate([out, np.zeros((frames - len(out), out.shape[1]), out.dtype)])
     return np.ascontiguousarray(out[:frames], dtype=np.float32)

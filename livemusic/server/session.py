@@ -23,6 +23,7 @@ from livemusic.types import (
     LiveMusicClientContent,
     LiveMusicClientMessage,
     LiveMusicGenerationConfig,
+    LiveMusicNote,
     LiveMusicServerContent,
     LiveMusicServerMessage,
     LiveMusicSourceMetadata,
@@ -49,10 +50,14 @@ class MusicSession:
     renders (the generator is not thread-safe and renders in a worker thread).
     """
 
-    def __init__(self, pacing: Pacing, *, stems: bool = False, extended: bool = False) -> None:
+    def __init__(self, pacing: Pacing, *, stems: bool = False, extended: bool = False, notes: bool = False,
+                 end: int | None = None) -> None:
         self.generator = Generator(sample_rate=SAMPLE_RATE)
+        if end is not None:
+            self.generator.end(end)
         self.pacing = pacing
         self.stems = stems
+        self.notes = notes
         self.extended = extended
         self.prompts: LiveMusicClientContent | None = None
         self.config = LiveMusicGenerationConfig()
@@ -165,7 +170,7 @@ class MusicSession:
         for frames in sizes:
             if blocks and self.changed.is_set():
                 break
-            blocks.append(self.generator.render(frames, self.stems))
+            blocks.append(self.generator.render(frames, self.stems, self.notes))
         return blocks
 
     def chunk_message(self, block: Block) -> LiveMusicServerMessage:
@@ -180,6 +185,7 @@ class MusicSession:
             source_metadata=metadata,
             livemusic_position=self.position if self.extended else None,
             livemusic_stems={k: v.tobytes() for k, v in block.stems.items()} if block.stems else None,
+            livemusic_notes=[LiveMusicNote(**note._asdict()) for note in block.notes] if block.notes else None,
         )
         return LiveMusicServerMessage(server_content=LiveMusicServerContent(audio_chunks=[chunk]))
 
@@ -189,6 +195,10 @@ class MusicSession:
         The frame is filled into a template that is made again only when the
         prompts, config, seed or stems change, not for every chunk.
         """
+        if block.notes:  # notes differ in every chunk: no template (only sessions that asked for notes)
+            frame = codec.encode(self.chunk_message(block))
+            self.position += len(block.mix)
+            return frame
         stems = block.stems or {}
         made_for = (self.prompts, self.config, self.generator.seed, *stems)
         # The same objects, not equal ones: equal configs may encode differently (0.0 and -0.0).

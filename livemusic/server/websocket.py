@@ -224,7 +224,8 @@ class MusicServer:
             chunk_ms=setup.livemusic_chunk_ms or self.pacing.chunk_ms,
             realtime=setup.livemusic_pacing != "asap" and self.pacing.realtime,
         )
-        session = MusicSession(pacing, stems=bool(setup.livemusic_stems), extended=client.protocol.extended)
+        session = MusicSession(pacing, stems=bool(setup.livemusic_stems), extended=client.protocol.extended,
+                               notes=bool(setup.livemusic_notes), end=setup.livemusic_end)
         await client.ws.send(client.protocol.setup_complete())
         return session
 

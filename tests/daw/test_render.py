@@ -1,0 +1,144 @@
+"""``livemusic.render`` / ``arender``: bar-exact clips, loops, stems and MIDI, measured on the files written."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import livemusic
+from livemusic.errors import InvalidInputError
+
+from .measure import MS, beat_loudness, note_ons, onset_frames, seam_steps
+
+ROOT = Path(__file__).resolve().parents[2]
+SR = 48_000
+
+
+def read(path: Path) -> np.ndarray:
+    """A WAV read back as float, after checking that Python's strict reader agrees on its length (16-bit)."""
+    data, rate = sf.read(path, dtype="float32")
+    if sf.info(path).subtype == "PCM_16":
+        with wave.open(str(path)) as strict:
+            assert strict.getnframes() == len(data) and rate == strict.getframerate()
+    return data
+
+
+async def test_bars_follow_the_preset_tempo_map(server):
+    # long-form-journey: 35 bars at 70 bpm, then 82 bpm from 2:00 (a bar line): 40 bars are 134.63 s, not 137.1 s
+    clip = await livemusic.arender(preset=ROOT / "presets" / "long-form-journey.yaml", bars=40, url=server.url)
+    assert clip.frames == round((35 * 4 * 60 / 70 + 5 * 4 * 60 / 82) * SR)
+    assert clip.bars == pytest.approx(40) and clip.bpm == 70
+
+
+async def test_clip_holds_stereo_audio_stems_that_sum_to_it_and_its_tempo_and_key(server):
+    clip = await livemusic.arender("deep house", bpm=120, scale="F_MAJOR_D_MINOR", bars=2, seed=4, stems=True,
+                                   url=server.url)
+    assert clip.audio.shape == (4 * SR, 2) and clip.audio.dtype == np.float32
+    assert (clip.sample_rate, clip.bpm, clip.bars) == (SR, 120, 2)
+    assert clip.key in ("Fmaj", "Dmin")
+    assert set(clip.stems) == {"drums", "bass", "harmony", "lead"}
+    residual = sum(clip.stems.values()) - clip.audio
+    assert np.sqrt(np.mean(residual ** 2)) < 0.05 * np.sqrt(np.mean(clip.audio ** 2))  # the limiter's share
+
+
+async def test_write_names_the_files_for_tempo_key_and_length_with_stems_and_midi_beside(server, tmp_path):
+    clip = await livemusic.arender("minimal techno", bpm=124, scale="A_FLAT_MAJOR_F_MINOR", bars=2, seed=1,
+                                   stems=True, midi=True, url=server.url)
+    path = clip.write(tmp_path)
+    assert path.name == f"minimal-techno_124bpm_{clip.key}_2bars.wav" and clip.key in ("Abmaj", "Fmin")
+    assert len(read(path)) == clip.frames
+    for name in ("drums", "bass", "harmony", "lead"):
+        assert len(read(path.with_name(f"{path.stem}.{name}.wav"))) == clip.frames
+    assert path.with_suffix(".mid").stat().st_size > 100
+    with sf.SoundFile(path) as info:
+        assert "bpm=124" in info.comment and f"key={clip.key}" in info.comment and "bars=2" in info.comment
+
+
+async def test_float_and_44_1_khz_output_keep_the_length_in_seconds(server, tmp_path):
+    clip = await livemusic.arender("funk", bpm=100, bars=2, seed=2, url=server.url)
+    path = clip.write(tmp_path / "funk.wav", float32=True, sample_rate=44_100)
+    info = sf.info(path)
+    assert (info.samplerate, info.subtype, info.frames) == (44_100, "FLOAT", round(4 * 60 / 100 * 2 * 44_100))
+    resampled = read(path)
+    original = clip.audio
+    assert 20 * np.log10(np.std(resampled) / np.std(original)) == pytest.approx(0, abs=0.1)
+
+
+@pytest.mark.parametrize("prompt, bpm, bars", [("dub techno", 120, 2), ("minimal techno", 124, 4),
+                                                ("ambient drone", 70, 2)])
+async def test_a_loop_tiled_three_times_steps_no_more_at_its_seams_than_inside(server, tmp_path, prompt, bpm, bars):
+    clip = await livemusic.arender(prompt, bpm=bpm, bars=bars, seed=5, loop=True, url=server.url)
+    audio = read(clip.write(tmp_path))
+    assert len(audio) == round(bars * 4 * 60 / bpm * SR)
+    seam, inside = seam_steps(audio)
+    assert seam <= np.percentile(inside, 99)
+
+
+async def test_a_loop_starts_and_ends_within_1_lu(server, tmp_path):
+    clip = await livemusic.arender("dub techno", bpm=120, bars=2, seed=5, loop=True, url=server.url)
+    audio = read(clip.write(tmp_path))
+    assert abs(beat_loudness(audio, 120, 0) - beat_loudness(audio, 120, -1)) <= 1.0
+
+
+async def test_midi_note_ons_land_within_5_ms_of_the_onsets_in_their_stems(server):
+    clip = await livemusic.arender("minimal techno", bpm=124, bars=8, seed=3, stems=True, midi=True, url=server.url)
+    stem_of_channel = {9: "drums", 0: "bass", 1: "harmony", 2: "lead", 3: "lead"}
+    onsets = {name: onset_frames(audio, highs=name == "drums") for name, audio in clip.stems.items()}
+    distances = []
+    for seconds, channel, _ in note_ons(clip.midi):
+        found = onsets[stem_of_channel[channel]]
+        distances.append(np.min(np.abs(found - seconds * SR)) / MS)
+        # an onset nearby is the note's own: it must be within 5 ms (farther than 50 ms: masked, not seen)
+        assert distances[-1] <= 5 or distances[-1] > 50, f"note-on at {seconds:.4f} s, channel {channel + 1}"
+    assert len(distances) > 200
+    assert np.mean(np.array(distances) <= 5) >= 0.9  # nearly every note shows in its stem
+
+
+async def test_midi_has_tempo_meter_and_each_part_on_its_channel_drums_on_10(server):
+    clip = await livemusic.arender("funk", bpm=104, bars=2, seed=6, midi=True, url=server.url)
+    song = clip.midi
+    meta = {m.type: m for m in song.tracks[0]}
+    assert meta["set_tempo"].tempo == 60_000_000 // 104 + (60_000_000 % 104 > 52)
+    assert (meta["time_signature"].numerator, meta["time_signature"].denominator) == (4, 4)
+    names = {track.name: {m.channel for m in track if m.type == "note_on"} for track in song.tracks[1:]}
+    assert names["Drums"] == {9} and names["Bass"] == {0}
+    drum_notes = {m.note for track in song.tracks for m in track if m.type == "note_on" and m.channel == 9}
+    assert 36 in drum_notes and drum_notes <= set(range(35, 82))  # General MIDI percussion
+    assert song.length == pytest.approx(clip.seconds, abs=0.002)
+
+
+async def test_on_audio_gets_the_music_as_it_renders(server):
+    blocks = []
+    clip = await livemusic.arender("bossa nova", bpm=92, bars=1, seed=7, url=server.url, on_audio=blocks.append)
+    assert np.array_equal(np.concatenate(blocks), clip.audio)
+
+
+async def test_render_inside_a_running_event_loop_points_to_arender():
+    with pytest.raises(InvalidInputError, match="arender"):
+        livemusic.render("techno", bars=1)
+
+
+def test_hosted_model_says_what_it_cannot_give_before_connecting():
+    with pytest.raises(InvalidInputError, match="stems or MIDI or loops"):
+        livemusic.render("techno", bars=1, stems=True, midi=True, loop=True, backend="gemini", api_key="not-used")
+
+
+def test_render_on_the_embedded_engine_by_default():
+    clip = livemusic.render("lo-fi hip hop", bpm=82, bars=1, seed=8)
+    assert clip.frames == round(4 * 60 / 82 * SR) and np.abs(clip.audio).max() > 0.05
+
+
+def test_length_must_be_given():
+    with pytest.raises(InvalidInputError, match="bars= or seconds="):
+        livemusic.render("techno")
+
+
+async def test_seconds_give_an_exact_length_and_fractional_bars(server):
+    clip = await livemusic.arender({"techno": 1.0, "303 acid bass": 0.5}, {"bpm": 120}, seconds=3.0,
+                                   url=server.url)
+    assert clip.frames == 3 * SR and clip.bars == pytest.approx(1.5)
+    assert clip.name == "techno" and clip.filename.endswith("_1.5bars.wav")

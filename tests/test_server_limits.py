@@ -11,7 +11,7 @@ import pytest
 import websockets
 
 from livemusic import AsyncLiveMusic
-from livemusic.errors import AuthenticationError, InvalidInputError, ServerError
+from livemusic.errors import AuthenticationError, InvalidInputError, PolicyViolationError, ServerError
 from livemusic.server import MusicServer
 from livemusic.server.limits import Limits
 from livemusic.server.session import MusicSession
@@ -77,6 +77,25 @@ async def test_a_flood_of_messages_closes_with_1008_while_another_session_plays(
             await ws.send('{"playbackControl": "PAUSE"}')
         assert await closed_with(ws) == (1008, "too many messages: at most 10 per second")
         await audio_keeps_flowing(bystander)
+
+
+@limits(messages_per_second=10, message_burst=20)
+async def test_a_timeline_sent_ahead_is_not_held_to_the_rate(limited):
+    async with AsyncLiveMusic(url=limited.url).connect(pacing="asap") as session:
+        for step in range(200):  # a render's fade: 25 s at 8 updates a second, all sent at once
+            await session.set_weighted_prompts({"dub": 1.0, "ambient": 0.01 + step / 200}, at=step / 8)
+        await session.play()
+        await audio_keeps_flowing(session)
+
+
+@limits(max_scheduled=50)
+async def test_too_many_timed_messages_waiting_close_with_1008(limited):
+    async with AsyncLiveMusic(url=limited.url).connect() as session:
+        with pytest.raises(PolicyViolationError, match="too many timed messages: at most 50 waiting"):
+            for step in range(60):
+                await session.update_config(density=0.5, at=step + 1.0)
+            async for _ in session.receive():
+                pass
 
 
 @limits(messages_per_second=10, message_burst=20)

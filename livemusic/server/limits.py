@@ -31,6 +31,9 @@ class Limits:
     #: Sustained messages per second per connection, and the burst allowed above it.
     messages_per_second: float = 50.0
     message_burst: int = 100
+    #: Timed messages (``livemusicAt``) waiting for their stream position. They do not count
+    #: against the rate: a render sends its whole timeline ahead (a preset's fades are 8 a second).
+    max_scheduled: int = 20_000
     max_sessions: int = 256
     max_sessions_per_address: int = 32
     #: Seconds from the handshake to a valid setup.

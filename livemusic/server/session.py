@@ -80,6 +80,11 @@ class MusicSession:
         self.urgent = self.urgent or message.livemusic_at is None
         self.changed.set()
 
+    @property
+    def scheduled(self) -> int:
+        """Messages waiting to be applied (timed ones wait for their stream position)."""
+        return len(self._pending)
+
     def next_due(self) -> int | None:
         """The stream position of the next timed message, if any is queued."""
         return self._pending[0].at if self._pending else None

@@ -232,8 +232,12 @@ class MusicServer:
     async def _read(self, client: _Client, session: MusicSession) -> None:
         async for frame in client.ws:
             client.active_at = now = time.monotonic()
-            client.rate.take(now)
             message = client.protocol.receive(frame)
+            if message.livemusic_at is None:
+                client.rate.take(now)
+            elif session.scheduled >= self.limits.max_scheduled:
+                raise ProtocolError(f"too many timed messages: at most {self.limits.max_scheduled} waiting",
+                                    code=CloseCode.POLICY_VIOLATION)
             check_message(message, self.limits)
             session.submit(message)
 

@@ -66,7 +66,7 @@ def test_a_batch_render_stops_after_the_chunk_during_which_a_message_arrived():
     session = MusicSession(Pacing())
     rendered = []
 
-    def render(frames, stems=False):
+    def render(frames, stems=False, notes=False):
         rendered.append(frames)
         if len(rendered) == 2:
             session.submit(config(100))  # arrives while the second chunk renders

@@ -79,8 +79,8 @@ _BACKBONE = [_DI[n] for n in ("kick", "snare")]
 _ACCENT = np.array([1.0, 0.55, 0.7, 0.55, 0.9, 0.55, 0.7, 0.55, 0.95, 0.55, 0.7, 0.55, 0.9, 0.55, 0.7, 0.6])
 _DRUM_GAIN = {"kick": 0.55, "snare": 0.55, "hat": 0.42, "ohat": 0.36, "perc": 0.45, "perc2": 0.4, "shaker": 0.3,
               "rim": 0.35, "ride": 0.3, "tom": 0.5, "crash": 0.3, "clap": 0.55}
-_DRUM_PAN = {"kick": 0.0, "snare": 0.05, "hat": 0.3, "ohat": 0.35, "perc": -0.45, "perc2": 0.5, "shaker": -0.3,
-             "rim": -0.2, "ride": -0.35, "tom": -0.2, "crash": 0.25, "clap": 0.0}
+_DRUM_PAN = {"kick": 0.0, "snare": 0.05, "hat": 0.4, "ohat": 0.45, "perc": -0.55, "perc2": 0.6, "shaker": -0.45,
+             "rim": -0.3, "ride": -0.45, "tom": -0.3, "crash": 0.3, "clap": 0.0}
 
 
 def _steps(d: dict[int, float]) -> np.ndarray:

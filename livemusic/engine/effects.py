@@ -141,6 +141,75 @@ class Delay:
         self.pos = (self.pos + n) % size
 
 
+class Widener:
+    """Stereo width: each stem's mid, delayed a little, added as its side (a mono sum cancels it).
+
+    Each stem has its own delay, so parts do not share one comb pattern. Where
+    ``highpass`` is set (drums), the side loses what a 1.5 ms moving average keeps
+    (below some 300 Hz): kick and bass stay in the centre, hats and snares spread.
+    """
+
+    def __init__(self, sr: float, delays: tuple[float, ...], highpass: tuple[bool, ...]) -> None:
+        self.delays = [int(d * sr) for d in delays]
+        self.highpass = highpass
+        self.average = max(int(0.0015 * sr), 1)
+        # Each mid's last samples: the delay, and the moving average's window before it.
+        self.hist = [np.zeros(d + self.average, F32) for d in self.delays]
+
+    def process(self, stems: list[np.ndarray], gains: tuple[float, ...]) -> None:
+        """Widen each stem ``(2, n)`` in place: side = ``gains[k]`` times the delayed mid."""
+        m = self.average
+        for k, (stem, gain, delay) in enumerate(zip(stems, gains, self.delays)):
+            n = stem.shape[1]
+            mid = stem[0] + stem[1]
+            mid *= F32(0.5)
+            line = np.concatenate([self.hist[k], mid])  # sample j is at time j - (delay + m)
+            self.hist[k] = line[-(delay + m):]
+            if gain < 0.01:
+                continue
+            side = line[m:m + n].copy()  # the mid ``delay`` samples ago
+            if self.highpass[k]:
+                total = np.cumsum(line[:m + n], dtype=np.float64)
+                side -= ((total[m:m + n] - total[:n]) / m).astype(F32)
+            side *= F32(gain)
+            stem[0] += side
+            stem[1] -= side
+
+
+class LeadRider:
+    """A mixing engineer's hand on the lead fader: in lead-driven styles, the lead sits level with the harmony.
+
+    It listens to the dry lead and harmony stems block by block (mean power over a few
+    seconds) and moves :attr:`gain`, which the generator applies to lead notes as they
+    start, toward the gain that puts the lead :data:`LEAD_OVER_HARMONY_DB` from the
+    harmony (in raw power; about level in LU, as leads play with rests), as far as the
+    style is lead-driven (0: gain 1). It only listens while both play, and moves within
+    1x..6x.
+    """
+
+    def __init__(self, sr: float, block: int, seconds: float = 3.0) -> None:
+        self.rate = 1.0 - math.exp(-(block / sr) / seconds)
+        self.lead = self.harm = 0.0
+        self.gain = 1.0
+
+    def listen(self, lead: np.ndarray, harm: np.ndarray, driven: float) -> None:
+        pl, ph = float(np.vdot(lead, lead)), float(np.vdot(harm, harm))
+        if pl < 1e-6 or ph < 1e-6:
+            return
+        # The lead's power as if it were played at gain 1: the rider moves what it hears.
+        first = self.lead == 0.0
+        rate = 1.0 if first else self.rate
+        self.lead += rate * (pl / (self.gain * self.gain) - self.lead)
+        self.harm += rate * (ph - self.harm)
+        want = math.sqrt(self.harm * 10 ** (LEAD_OVER_HARMONY_DB / 10) / self.lead)
+        want = 1.0 + min(max(driven, 0.0), 1.0) * (want - 1.0)
+        self.gain = min(max(self.gain + min(4.0 * rate, 1.0) * (want - self.gain), 1.0), 6.0)
+
+
+#: Where a lead-driven style's rider holds the lead: raw power over the harmony's (dB).
+LEAD_OVER_HARMONY_DB = 1.5
+
+
 def k_weighting(sr: float) -> np.ndarray:
     """The ITU-R BS.1770 K-weighting pre-filter (shelf + high-pass) as SOS for any rate."""
     # Stage 1: high shelf (+4 dB above ~1.7 kHz).

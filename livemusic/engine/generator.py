@@ -30,7 +30,7 @@ import numpy as np
 from livemusic.engine.arrangement import render_riser
 from livemusic.engine.composer import STEM_BASS, STEM_DRUMS, STEM_HARM, STEM_LEAD, Composer, Controls, Event
 from livemusic.engine.style import DEFAULT_STYLE, Style, mix_prompts
-from livemusic.engine.effects import Delay, Master, Reverb
+from livemusic.engine.effects import Delay, LeadRider, Master, Reverb, Widener
 from livemusic.engine.synth import (
     F32,
     SoundCache,
@@ -143,6 +143,9 @@ class Generator:
         self._fx_style: Style | None = None
         self._fx_cache: _Fx | None = None
         self._delays = Delay(sample_rate, self.block, lines=2)  # harmony, lead
+        self._rider = LeadRider(sample_rate, self.block)
+        self._pump = 0.0  # sidechain ducking depth at the end of the last block
+        self._widener = Widener(sample_rate, (0.009, 0.013, 0.019), (True, False, False))  # drums, harmony, lead
         self._master = Master(sample_rate, self.block, stems=len(STEM_NAMES))
         self._queue: list[tuple[np.ndarray, np.ndarray | None]] = []
         self._queue_offset = 0
@@ -417,7 +420,8 @@ class Generator:
             for tb, tkey, weight in sounds:
                 var = ev.var % 4 if tb.vocal > 0.02 else 0  # the vowel
                 held_part, tail = _released(_tone(tb, tkey, ev.midi, held, vq, bq, var, sr), int(ev.dur * sr), tb, sr)
-                gains = pan * F32(ev.vel / vq * weight)
+                ride = self._rider.gain if ev.kind == "lead" else 1.0
+                gains = pan * F32(ev.vel / vq * weight * ride)
                 self._mix_in(ev.stem, offset, held_part, gains)
                 if len(tail):
                     self._mix_in(ev.stem, offset + len(held_part), tail, gains)
@@ -477,6 +481,11 @@ class Generator:
         bpm = self._composer.bpm or ctl.bpm
         beat = 60.0 / bpm * sr
         fx = self._fx(style)
+        self._rider.listen(dry[STEM_LEAD], dry[STEM_HARM], fx.lead_driven)
+        # Sidechain pumping follows the kick: none without drums or in a section without kick.
+        pump = 0.7 * fx.pump * self._composer.section.backbone if ctl.drums and fx.pump > 0.1 else 0.0
+        if pump > 0.0 or self._pump > 0.0:
+            self._duck(dry, bpm, start, pump)
         if fx.wobble > 0.1 or fx.phaser > 0.1:
             # LFOs locked to the beat: the phase at the block's start in double precision
             # (it grows without bound), the steps within the block in single.
@@ -493,6 +502,8 @@ class Generator:
                 depth = 0.7 * (fx.phaser - 0.1) / 0.9
                 swirl = np.sin(ramp * F32(math.pi / 4 * step) + F32(2 * math.pi * (beats / 8 % 1.0)))
                 dry[STEM_HARM] *= 1.0 + np.array([[-depth], [depth]], F32) * swirl
+        w = fx.width
+        self._widener.process([dry[i] for i in _WIDENED], (_WIDTH_DRUMS * w, _WIDTH_HARM * w, _WIDTH_LEAD * w))
         if fx.vinyl > 0.1:
             dry[STEM_HARM] += noise(n, start // n) * F32(0.004 * fx.vinyl)
         if fx.delay > 0.03:  # echoes of harmony and lead, part of each stem
@@ -517,6 +528,27 @@ class Generator:
         self._queue.append((mix16, stems16))
         self._queued += n
 
+    def _duck(self, dry: np.ndarray, bpm: float, start: int, depth: float) -> None:
+        """Duck bass, harmony and (half as deep) lead on every beat, as a kick on a sidechain does.
+
+        The gain dips within 4 ms of the beat and recovers over a quarter of it; its depth
+        moves from the last block's to ``depth`` across the block, so it never steps.
+        """
+        sr, n = self.sample_rate, self.block
+        beat_s = 60.0 / bpm
+        step = 1.0 / (beat_s * sr)  # beats per sample
+        phase = (np.arange(n) * step + (start * step) % 1.0) % 1.0  # float64: the phase wraps exactly
+        since = (phase * beat_s).astype(F32)  # seconds since the beat
+        env = np.minimum(since * F32(250.0), F32(1.0)) * np.exp(since * F32(-4.0 / beat_s))
+        env *= np.linspace(self._pump, depth, n, dtype=F32)
+        self._pump = depth
+        gain = F32(1.0) - env
+        dry[STEM_BASS] *= gain
+        dry[STEM_HARM] *= gain
+        gain += F32(1.0)
+        gain *= F32(0.5)
+        dry[STEM_LEAD] *= gain
+
     def _fx(self, style: Style) -> "_Fx":
         if self._fx_style is not style:
             self._fx_cache = _Fx(style)
@@ -524,13 +556,21 @@ class Generator:
         return self._fx_cache
 
 
+#: The stems widened (drums, harmony, lead: the bass stays in the centre) and their side
+#: levels, relative to their mid, at the style's width 1.
+_WIDENED = [STEM_DRUMS, STEM_HARM, STEM_LEAD]
+_WIDTH_DRUMS, _WIDTH_HARM, _WIDTH_LEAD = 1.2, 1.0, 0.5
+
+
 class _Fx:
     """Per-style numbers used every block (looked up once per style)."""
 
     def __init__(self, style: Style) -> None:
-        for name in ("wobble", "phaser", "vinyl", "delay", "reverb", "lofi"):
+        for name in ("wobble", "phaser", "vinyl", "delay", "reverb", "lofi", "width", "pump"):
             setattr(self, name, style[name])
         self.kit = style.kit()
+        # Lead-driven styles hold the lead about level with the harmony; others are left alone.
+        self.lead_driven = style["lead_driven"]
         self.sounds = {}
         for role in ("bass", "harm", "lead"):
             sounds = []

@@ -26,6 +26,7 @@ from livemusic.music.schedule import Scheduler
 from livemusic.music.session import AsyncLiveMusic, AsyncMusicSession
 from livemusic.presets import Preset
 from livemusic.stage import BUFFER_MS, Stage, chunk_ms_for, open_device, recording_path
+from livemusic.music.midi_out import MidiOut, open_port
 from livemusic.music.render import arender
 from livemusic.timeparse import BEATS_PER_BAR, TimeValue, parse_time
 from livemusic.types import SAMPLE_RATE
@@ -44,6 +45,7 @@ class PlayOptions:
     url: str | None = None
     api_key: str | None = None
     audio: bool = True
+    midi_out: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
         client = _client(preset, options.backend, options.url, options.api_key, engine)
         record = options.record or preset.record
         recorder = Recorder(recording_path(record), max_seconds=duration) if record else None
+        midi = MidiOut(open_port(options.midi_out), lambda: 0.0) if options.midi_out else None
     except BaseException:
         if engine is not None:
             await engine.stop()
@@ -151,9 +154,12 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
         player, _ = await asyncio.gather(
             asyncio.to_thread(open_device, ring, device=options.device, buffer_ms=buffer_ms, audio=options.audio),
             engine.start() if engine is not None else asyncio.sleep(0))
-        async with client.connect(model=preset.model, chunk_ms=chunk_ms_for(client.backend)) as session:
+        async with client.connect(model=preset.model, chunk_ms=chunk_ms_for(client.backend),
+                                  notes=midi is not None) as session:
             stage = Stage(session, ring, player, buffer_ms=buffer_ms, recorder=recorder, limit_seconds=duration)
             stage.start()
+            if midi is not None:
+                _start_midi(midi, session)
             scheduler = _scheduler(preset, session, duration)
             timeline = asyncio.create_task(scheduler.run())
             receiver = stage.receiver
@@ -168,6 +174,8 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
             finally:
                 timeline.cancel()
                 await asyncio.gather(timeline, return_exceptions=True)
+                if midi is not None:
+                    await midi.close()
                 await stage.close()
                 status.close()
     finally:
@@ -183,6 +191,16 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
                   file=sys.stderr)
         if recorder is not None:
             print(f"recorded {recorder.seconds_written:.1f} s to {record}", file=sys.stderr)
+
+
+def _start_midi(midi: MidiOut, session: AsyncMusicSession) -> None:
+    """Send the session's notes to ``midi`` as they are heard (livemusic's engine only)."""
+    if not session.supports_notes:
+        raise InvalidInputError("--midi-out needs livemusic's engine: the hosted model does not say which notes "
+                                "it plays")
+    midi.clock = lambda: session.audible_position
+    session.on_notes(midi.add)
+    midi.start()
 
 
 async def render_preset(preset: Preset | None, options: RenderOptions) -> Path:

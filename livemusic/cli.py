@@ -113,8 +113,10 @@ def devices() -> None:
 @click.option("--url", help="Any BidiGenerateMusic server (ws:// or wss://).")
 @click.option("--api-key", help="API key for Google (default: GOOGLE_API_KEY / GEMINI_API_KEY).")
 @click.option("--no-audio", is_flag=True, help="Do not open a sound device (record only).")
+@click.option("--midi-out", metavar="PORT",
+              help="Send the engine's notes to this MIDI port (made as a virtual port if none has the name).")
 def play(preset: Path, duration: str | None, record: Path | None, device: str | None, buffer_ms: int | None,
-         backend: str | None, url: str | None, api_key: str | None, no_audio: bool) -> None:
+         backend: str | None, url: str | None, api_key: str | None, no_audio: bool, midi_out: str | None) -> None:
     """Play PRESET through the sound card, following its timeline."""
     engine = _spawn_engine_early(backend, url, api_key)
     from livemusic.app import PlayOptions, play_preset
@@ -123,7 +125,7 @@ def play(preset: Path, duration: str | None, record: Path | None, device: str | 
     try:
         loaded = load_preset(preset)
         options = PlayOptions(duration=duration, record=record, device=device, buffer_ms=buffer_ms,
-                              backend=backend, url=url, api_key=api_key, audio=not no_audio)
+                              backend=backend, url=url, api_key=api_key, audio=not no_audio, midi_out=midi_out)
     except LiveMusicError as exc:
         _fail(exc)
     _run(play_preset(loaded, options, engine=engine))

@@ -452,8 +452,12 @@ class Player:
 
     @property
     def audible_frames(self) -> int:
-        """Estimate of the stream position being heard now (``played_frames`` less latency)."""
-        return max(0, self.played_frames - round(self.latency_seconds * self._ring.sample_rate))
+        """Estimate of the stream position being heard now: frames played or dropped, less the latency.
+
+        Frames dropped to hold the buffer at its target passed unheard, but they are stream time.
+        """
+        stream = self.played_frames + self.dropped_frames
+        return max(0, stream - round(self.latency_seconds * self._ring.sample_rate))
 
     @property
     def underrun_frames(self) -> int:

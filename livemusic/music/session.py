@@ -37,6 +37,7 @@ from livemusic.types import (
     LiveMusicClientContent,
     LiveMusicClientMessage,
     LiveMusicGenerationConfig,
+    LiveMusicNote,
     LiveMusicServerMessage,
     PlaybackControl,
     PlaybackState,
@@ -153,6 +154,7 @@ class AsyncMusicSession:
         self.warnings: list[str] = []
         self.filtered_prompts: list[Any] = []
         self._audible_clock: Callable[[], float] | None = None
+        self._note_listeners: list[Callable[[list[LiveMusicNote]], None]] = []
         #: Called once by :meth:`close`, after the connection (e.g. stopping the engine the session runs on).
         self._on_close: list[Callable[[], Awaitable[None]]] = []
 
@@ -233,6 +235,10 @@ class AsyncMusicSession:
         """Seconds of stream audio being heard now; a player replaces this via :meth:`set_audible_clock`."""
         return self._audible_clock() if self._audible_clock else self.generated_position
 
+    def on_notes(self, listener: Callable[[list[LiveMusicNote]], None]) -> None:
+        """Call ``listener(notes)`` with the notes of each chunk received (sessions opened with ``notes=True``)."""
+        self._note_listeners.append(listener)
+
     def set_audible_clock(self, clock: Callable[[], float] | None) -> None:
         """Install ``clock()`` -> seconds of stream time heard now (the player knows it)."""
         self._audible_clock = clock
@@ -292,6 +298,9 @@ class AsyncMusicSession:
         while (message := await self._conn.recv()) is not None:
             for chunk in message.audio_chunks:
                 self._frames_received += len(chunk.data) // (2 * parse_mime(chunk.mime_type)[1])
+                if chunk.livemusic_notes:
+                    for listener in self._note_listeners:
+                        listener(chunk.livemusic_notes)
             if message.warning is not None:
                 log.warning("server warning: %s", message.warning)
                 self.warnings.append(message.warning)

@@ -79,7 +79,7 @@ async def arender(prompts: Any = None, config: Any = None, *, preset: str | Path
                   stems: bool = False, midi: bool = False, loop: bool = False, backend: str | None = None,
                   url: str | None = None, api_key: str | None = None, model: str | None = None,
                   name: str | None = None, on_audio: Callable[[np.ndarray], None] | None = None,
-                  progress: Progress | None = None, **config_fields: Any) -> Clip:
+                  realtime: bool = False, progress: Progress | None = None, **config_fields: Any) -> Clip:
     """Render ``bars`` (or ``seconds``) of music as fast as the backend allows and return a :class:`Clip`.
 
     ``prompts``: a text, ``{text: weight}`` or a list of prompts; ``config``: a
@@ -90,7 +90,8 @@ async def arender(prompts: Any = None, config: Any = None, *, preset: str | Path
     ``midi`` the notes played, ``loop`` makes the end join the start.
     ``backend``/``url``/``api_key`` choose the backend as in :class:`AsyncLiveMusic`.
     ``on_audio(block)`` gets each float32 ``(frames, 2)`` block as it arrives
-    (before a loop's tails are folded in); ``progress(done, total)`` the frames so far.
+    (before a loop's tails are folded in), at the pace of playback with ``realtime``
+    (to route it live); ``progress(done, total)`` the frames so far.
     """
     plan = _plan(prompts, config, preset=preset, bars=bars, seconds=seconds, seed=seed, name=name,
                  model=model, fields=config_fields)
@@ -98,7 +99,7 @@ async def arender(prompts: Any = None, config: Any = None, *, preset: str | Path
     if client.backend == "gemini":
         _refuse_on_hosted(stems=stems, midi=midi, loop=loop)
     tail = round(LOOP_TAIL_SECONDS * SAMPLE_RATE) if loop else 0
-    async with client.connect(model=plan.model, pacing="asap", stems=stems, notes=True,
+    async with client.connect(model=plan.model, pacing="realtime" if realtime else "asap", stems=stems, notes=True,
                               end=plan.frames if loop else None) as session:
         _check_session(session, stems=stems, midi=midi, loop=loop)
         received = await _receive(session, plan, plan.frames + tail, stems=stems, on_audio=on_audio,

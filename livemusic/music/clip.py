@@ -12,6 +12,7 @@ stems and the notes behind it. ``clip.write(folder)`` writes::
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -132,6 +133,16 @@ class Clip:
             wav.comment = self.comment
             wav.software = "livemusic"
             wav.write(audio if subtype == "FLOAT" else np.clip(audio, -1.0, 32767 / 32768))
+        _append_chunk(path, b"acid", self._acid())
+
+    def _acid(self) -> bytes:
+        """An ACID chunk: the tempo, beats, meter and root note that Logic, Reaper, FL Studio and Bitwig
+        read to fit a file to the project (the layout libsndfile reads: flags, root, two unknowns,
+        beats, meter denominator and numerator, tempo)."""
+        root = NOTE_NAMES.index(self.key[:-3]) if self.key else None
+        flags = 0x04 | (0x02 if root is not None else 0) | (0 if self.loop else 0x01)  # stretch, root, one-shot
+        beats = round(self.bars * 4)
+        return struct.pack("<IHHfIHHf", flags, 60 + (root or 0), 0x8000, 0.0, beats, 4, 4, float(self.bpm))
 
     def __repr__(self) -> str:
         extras = [f"stems={sorted(self.stems)}"] if self.stems else []
@@ -163,6 +174,18 @@ def estimate_key(notes: Sequence[LiveMusicNote], scale: Scale | None = None) -> 
         range(12), key=lambda t: (sum(weights[(t + step) % 12] for step in major), roots[t]))
     minor = (tonic + 9) % 12
     return f"{NOTE_NAMES[minor]}min" if roots[minor] > roots[tonic] else f"{NOTE_NAMES[tonic]}maj"
+
+
+def _append_chunk(path: Path, name: bytes, body: bytes) -> None:
+    """Add a chunk at the end of a RIFF WAV and fix the RIFF size (readers skip chunks they do not know)."""
+    with open(path, "r+b") as riff:
+        if riff.read(4) != b"RIFF":
+            return  # RF64 or other: leave it
+        riff.seek(0, 2)
+        riff.write(name + struct.pack("<I", len(body)) + body + b"\0" * (len(body) & 1))
+        size = riff.tell() - 8
+        riff.seek(4)
+        riff.write(struct.pack("<I", size))
 
 
 def _slug(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import wave
 from pathlib import Path
 
@@ -56,6 +57,27 @@ async def test_write_names_the_files_for_tempo_key_and_length_with_stems_and_mid
     assert path.with_suffix(".mid").stat().st_size > 100
     with sf.SoundFile(path) as info:
         assert "bpm=124" in info.comment and f"key={clip.key}" in info.comment and "bars=2" in info.comment
+
+
+def chunks(path: Path) -> dict[bytes, bytes]:
+    """The RIFF chunks of a WAV file by name."""
+    data = path.read_bytes()
+    assert data[:4] == b"RIFF" and int.from_bytes(data[4:8], "little") == len(data) - 8
+    found, at = {}, 12
+    while at < len(data):
+        size = int.from_bytes(data[at + 4:at + 8], "little")
+        found[data[at:at + 4]] = data[at + 8:at + 8 + size]
+        at += 8 + size + (size & 1)
+    return found
+
+
+async def test_a_loop_file_carries_an_acid_chunk_with_tempo_beats_and_root(server, tmp_path):
+    clip = await livemusic.arender("dub techno", bpm=120, scale="F_MAJOR_D_MINOR", bars=2, seed=1, loop=True,
+                                   url=server.url)
+    flags, root, _, _, beats, denominator, numerator, tempo = struct.unpack(
+        "<IHHfIHHf", chunks(clip.write(tmp_path))[b"acid"])
+    assert (beats, numerator, denominator, tempo) == (8, 4, 4, 120.0)
+    assert not flags & 0x01 and flags & 0x02 and root % 12 in (5, 2)  # a loop, rooted on F or D
 
 
 async def test_float_and_44_1_khz_output_keep_the_length_in_seconds(server, tmp_path):

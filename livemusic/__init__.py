@@ -22,6 +22,7 @@ _EXPORTS = {
     "Clip": "livemusic.music.clip",
     "render": "livemusic.music.render",
     "arender": "livemusic.music.render",
+    **{name: "livemusic.music.reconnect" for name in ("EventKind", "SessionEvent")},
     **{name: "livemusic.types" for name in (
         "AudioChunk", "LiveMusicGenerationConfig", "LiveMusicServerMessage", "MusicGenerationMode",
         "PlaybackControl", "PlaybackState", "Scale", "WeightedPrompt")},

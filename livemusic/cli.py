@@ -53,6 +53,8 @@ def main(verbose: int) -> None:
 @click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="TLS private key (PEM).")
 @click.option("--token", envvar="LIVEMUSIC_TOKEN", show_envvar=True,
               help="Clients must send it (bearer token or API key); required beyond loopback.")
+@click.option("--resume-secret", envvar="LIVEMUSIC_RESUME_SECRET", show_envvar=True,
+              help="Signs resumption handles: servers sharing it resume each other's sessions (default: random).")
 @click.option("--max-sessions", type=click.IntRange(1), help="Sessions served at once (default 256).")
 @click.option("--max-sessions-per-address", type=click.IntRange(1), help="Sessions per client address (default 32).")
 @click.option("--idle-timeout", type=click.FloatRange(1),
@@ -60,7 +62,8 @@ def main(verbose: int) -> None:
 @click.option("--child", is_flag=True, hidden=True,
               help="Run as the embedded engine of a parent: print LISTENING <port>, exit when stdin closes.")
 def serve(host: str, port: int, certfile: str | None, keyfile: str | None, token: str | None,
-          max_sessions: int | None, max_sessions_per_address: int | None, idle_timeout: float | None,
+          resume_secret: str | None, max_sessions: int | None, max_sessions_per_address: int | None,
+          idle_timeout: float | None,
           child: bool) -> None:
     """Run the embedded engine as a BidiGenerateMusic server (Google's SDK can connect).
 
@@ -77,7 +80,8 @@ def serve(host: str, port: int, certfile: str | None, keyfile: str | None, token
               "idle_timeout_s": idle_timeout}
     limits = Limits(**{name: value for name, value in chosen.items() if value is not None})
     try:
-        server = MusicServer(host, port, ssl_context=context, limits=limits, token=token or None)
+        server = MusicServer(host, port, ssl_context=context, limits=limits, token=token or None,
+                             resume_secret=resume_secret or None)
     except LiveMusicError as exc:
         _fail(exc)
     if not child:  # a child's log would land on its parent's terminal

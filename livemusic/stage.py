@@ -28,6 +28,7 @@ from typing import Any
 from livemusic.audio.recorder import Recorder
 from livemusic.audio.ring import RingBuffer
 from livemusic.errors import AudioDeviceError, InvalidInputError
+from livemusic.music.reconnect import EventKind
 from livemusic.music.session import AsyncMusicSession
 from livemusic.types import SAMPLE_RATE, PlaybackState
 
@@ -129,13 +130,19 @@ class Stage:
     # ------------------------------------------------------------------ state
 
     def status(self, position: float, bar: tuple[int, int], bpm: float, width: int | None = None) -> str:
-        """One line: time, bar.beat, bpm, buffer, underruns, prompts; cut to ``width`` columns."""
+        """One line: time, bar.beat, bpm, buffer, underruns, a connection event, prompts; cut to ``width`` columns.
+
+        A disconnection shows until the session resumes; resumed and rotated show for 10 s.
+        """
         minutes, seconds = divmod(max(0.0, position), 60)
         prompts = ", ".join(f"{p.text} {p.weight:.2f}" for p in self.session.prompts) or "-"
         audio = (f"buf {self.ring.fill_seconds * 1000:3.0f} ms | underruns {self.player.underrun_frames}"
                  if self.player is not None else "no audio")
         rec = " | rec" if self.recorder is not None else ""
-        line = (f"{int(minutes):02d}:{seconds:04.1f} bar {bar[0]}.{bar[1]} | {bpm:.0f} bpm | {audio}{rec} | "
+        event = self.session.events[-1] if self.session.events else None
+        shown = event is not None and (event.kind is EventKind.DISCONNECTED or time.monotonic() - event.at < 10)
+        news = f" | {event}" if shown else ""
+        line = (f"{int(minutes):02d}:{seconds:04.1f} bar {bar[0]}.{bar[1]} | {bpm:.0f} bpm | {audio}{rec}{news} | "
                 f"{prompts}")
         return fit(line, width)
 

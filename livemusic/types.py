@@ -22,6 +22,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    StringConstraints,
     ValidationError,
     field_serializer,
     field_validator,
@@ -234,6 +235,13 @@ class LiveMusicGenerationConfig(WireModel):
         return self.DEFAULTS.get(name) if value is None else value
 
 
+class LiveMusicResume(WireModel):
+    """What a client sends to resume: the server's last handle and how far it has received the stream."""
+
+    handle: Annotated[str, StringConstraints(max_length=48 * 2**10)]
+    position: Annotated[int, _in_range(0, 2**62)]
+
+
 class LiveMusicClientSetup(WireModel):
     """The first message: which model to use, plus livemusic-only extensions."""
 
@@ -250,6 +258,9 @@ class LiveMusicClientSetup(WireModel):
     #: livemusic extension: no note starts at or after this stream frame; the stream goes on
     #: with the tails ringing out (a loop render folds them into its start).
     livemusic_end: Annotated[int | None, _in_range(0, 2**62)] = None
+    #: livemusic extension: continue a session from a resumption handle the server sent
+    #: (``livemusicResumptionUpdate``), at the client's stream position.
+    livemusic_resume: LiveMusicResume | None = None
 
 
 class LiveMusicClientContent(WireModel):
@@ -376,6 +387,12 @@ class LiveMusicServerSetupComplete(ServerModel):
     """The answer to setup (empty; livemusic's server advertises extensions in the handshake)."""
 
 
+class LiveMusicResumptionUpdate(ServerModel):
+    """livemusic extension: a signed handle carrying the session's state, to resume it on any server sharing the secret."""
+
+    new_handle: str
+
+
 class LiveMusicServerMessage(ServerModel):
     """One server frame. Unknown top-level keys are ignored; ``warning`` is surfaced."""
 
@@ -383,6 +400,8 @@ class LiveMusicServerMessage(ServerModel):
     server_content: LiveMusicServerContent | None = None
     filtered_prompt: LiveMusicFilteredPrompt | None = None
     warning: str | None = None
+    #: livemusic extension, sent only to clients that asked for extensions in setup.
+    livemusic_resumption_update: LiveMusicResumptionUpdate | None = None
 
     @property
     def audio_chunks(self) -> list[AudioChunk]:

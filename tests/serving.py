@@ -18,9 +18,9 @@ class Served:
 
 
 @contextlib.contextmanager
-def serve_process(*args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
-    """Run ``livemusic serve --port 0 *args`` until the block ends (then kill it)."""
-    process = subprocess.Popen([sys.executable, "-m", "livemusic.cli", "serve", "--port", "0", *args],
+def serve_process(*args: str, port: int = 0, env: dict[str, str] | None = None) -> Iterator[Served]:
+    """Run ``livemusic serve --port port *args`` until the block ends (then kill it)."""
+    process = subprocess.Popen([sys.executable, "-m", "livemusic.cli", "serve", "--port", str(port), *args],
                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                                text=True, env=env)
     try:

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from livemusic.engine.arrangement import render_riser
-from livemusic.engine.composer import STEM_BASS, STEM_DRUMS, STEM_HARM, STEM_LEAD, Composer, Controls, Event
+from livemusic.engine.composer import STEM_BASS, STEM_DRUMS, STEM_HARM, STEM_LEAD, STEPS, Composer, Controls, Event
 from livemusic.engine.style import DEFAULT_STYLE, Style, mix_prompts
 from livemusic.engine.effects import Delay, LeadRider, Master, Reverb, Widener
 from livemusic.engine.synth import (
@@ -153,6 +153,7 @@ class Generator:
         self._stems_active = False
         self._notes: list[Note] | None = None  # played notes not yet handed out, once asked for
         self._end: int | None = None  # no note starts at or after this stream frame
+        self._skip_before = 0  # no note starts before this stream frame (a resumed stream's first)
         self._reset_pending = False
         self._started = False
         #: Changes to apply at an exact stream frame: (frame, order, prompts, config, reset).
@@ -225,6 +226,27 @@ class Generator:
         holds, after frame N, exactly the tails that a seamless loop folds into its start.
         """
         self._end = frame
+
+    # ----------------------------------------------------------------- resuming
+
+    def bar_line(self) -> tuple[int, int]:
+        """The stream frame of the last bar line composed, and the frames per bar from there (for resuming)."""
+        composer = self._composer
+        if composer.bar is not None:
+            return composer.bar.start, int(round(composer.bar.step_len * STEPS))
+        return composer.next_bar_start, int(round(240.0 / self._controls().bpm * self.sample_rate))
+
+    def resume_at(self, frame: int, bar_line: int, bar_frames: int) -> None:
+        """Continue a stream made elsewhere at stream ``frame``, on its grid of bar lines (before any render).
+
+        The phrase starts afresh on the last bar line ``bar_line + k * bar_frames``
+        at or before ``frame``; notes that would start before ``frame`` are not played.
+        """
+        if self._started:
+            raise RuntimeError("resume_at() must come before the first render")
+        self._frame = frame
+        self._skip_before = frame
+        self._composer.reset(bar_line + (frame - bar_line) // max(bar_frames, 1) * bar_frames)
 
     # ----------------------------------------------------------------- rendering
 
@@ -341,7 +363,7 @@ class Generator:
         """Play every event with its onset in ``[begin, end)`` into the ring."""
         chord: list[Event] = []
         for ev in self._composer.events(begin, end, style, ctl):
-            if self._end is not None and ev.frame >= self._end:
+            if (self._end is not None and ev.frame >= self._end) or ev.frame < self._skip_before:
                 continue
             if self._notes is not None:
                 self._notes.append(_note(ev, self.sample_rate, self._master.latency))

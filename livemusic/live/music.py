@@ -16,5 +16,5 @@ MUSIC = Dialect(service=SERVICE, client_message=LiveMusicClientMessage, server_m
 #: Models livemusic's server answers for; others get 1008 as on Google's service.
 MODELS = frozenset({DEFAULT_MODEL, "models/livemusic-embedded"})
 #: Extensions livemusic's server advertises in its handshake (``x-livemusic-extensions``).
-EXTENSIONS = ("pacing", "chunk-ms", "stems", "at", "position", "notes", "end")
+EXTENSIONS = ("pacing", "chunk-ms", "stems", "at", "position", "notes", "end", "resume")
 PACINGS = ("realtime", "asap")

@@ -13,14 +13,16 @@ an ephemeral loopback port.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import Any
 
 import numpy as np
 
 from livemusic.audio.pcm import decode_pcm, parse_mime
-from livemusic.errors import InvalidInputError
+from livemusic.errors import ConnectionClosedError, InvalidInputError
 from livemusic.music.embedded import EmbeddedEngine
+from livemusic.music.reconnect import Backoff, EventKind, SessionEvent, reconnect
 from livemusic.live import (
     Endpoint,
     LiveConnection,
@@ -119,6 +121,29 @@ class AsyncLiveMusic:
         return session
 
 
+#: The extension a setup field needs advertised (the others need livemusic's basic set, "pacing").
+_NEEDS = {"livemusic_notes": "notes", "livemusic_end": "end", "livemusic_resume": "resume"}
+
+
+async def _connect(endpoint: Endpoint, setup: dict[str, Any],
+                   connection: LiveConnection[LiveMusicClientMessage, LiveMusicServerMessage] | None = None,
+                   ) -> LiveConnection[LiveMusicClientMessage, LiveMusicServerMessage]:
+    """``connection`` (else a new one to ``endpoint``) after ``setup``; extension fields only where advertised."""
+    connection = connection or await LiveConnection.connect(endpoint, MUSIC)
+    kept = {k: v for k, v in setup.items() if not k.startswith(MUSIC.extension_prefix) or (
+        connection.extensions and _NEEDS.get(k, "pacing") in connection.extensions)}
+    left_out = sorted(k for k, v in setup.items() if k not in kept and v not in (None, False, "realtime"))
+    if left_out:
+        log.info("server lacks the extensions for %s: left out", ", ".join(left_out))
+    setup = kept
+    try:
+        await connection.setup(setup)
+    except BaseException:
+        await connection.close()
+        raise
+    return connection
+
+
 class Connecting:
     """What :meth:`AsyncLiveMusic.connect` returns: await it, or use it with ``async with``.
 
@@ -143,10 +168,33 @@ class Connecting:
 
 
 class AsyncMusicSession:
-    """An open music session: steer it, and read its audio with ``receive()`` or ``audio()``."""
+    """An open music session: steer it, and read its audio with ``receive()`` or ``audio()``.
 
-    def __init__(self, connection: LiveConnection[LiveMusicClientMessage, LiveMusicServerMessage]) -> None:
+    A dropped connection or a server going away does not end it: while
+    ``receive()`` runs, the session reconnects (exponential :attr:`backoff`,
+    for up to :attr:`reconnect_timeout` seconds) and resumes; see
+    :mod:`livemusic.music.reconnect`. :attr:`events` and ``on_event`` tell
+    what happened.
+    """
+
+    #: Seconds a session keeps trying to reconnect before the close reaches the caller.
+    reconnect_timeout: float = 60.0
+    backoff: Backoff = Backoff()
+
+    def __init__(self, connection: LiveConnection[LiveMusicClientMessage, LiveMusicServerMessage],
+                 setup: dict[str, Any] | None = None) -> None:
         self._conn = connection
+        #: The setup this session was opened with (what a reconnection sends again).
+        self._setup = setup or {"model": DEFAULT_MODEL}
+        self._resume_handle: str | None = None
+        #: Reconnecting now; or state was changed while the connection was down (replay it).
+        self._reconnecting = False
+        self._replay = False
+        #: The latest connection events, oldest first; ``on_event`` is called with each as it happens.
+        self.events: deque[SessionEvent] = deque(maxlen=64)
+        self.on_event: Callable[[SessionEvent], None] | None = None
+        #: Whether to reconnect after a retryable close (not on a child engine that is gone with its process).
+        self.reconnect = connection.endpoint.backend != "embedded"
         self._prompts: tuple[WeightedPrompt, ...] = ()
         self._config = LiveMusicGenerationConfig()
         self._playback = PlaybackState.STOPPED
@@ -163,26 +211,41 @@ class AsyncMusicSession:
                    chunk_ms: int | None = None, stems: bool = False, notes: bool = False,
                    end: int | None = None) -> AsyncMusicSession:
         """Connect to ``endpoint`` and complete setup (extensions the server lacks are left out)."""
-        connection = await LiveConnection.connect(endpoint, MUSIC)
-        setup: dict[str, Any] = {"model": model}
-        if connection.extensions:
-            setup["livemusic_pacing"] = pacing or "realtime"
-            if chunk_ms is not None:
-                setup["livemusic_chunk_ms"] = chunk_ms
-            if stems:
-                setup["livemusic_stems"] = True
-            if notes and "notes" in connection.extensions:
-                setup["livemusic_notes"] = True
-            if end is not None and "end" in connection.extensions:
-                setup["livemusic_end"] = end
-        elif pacing == "asap" or stems or notes or end is not None:
-            log.info("server has no livemusic extensions: pacing/stems/notes/end requests ignored")
-        try:
-            await connection.setup(setup)
-        except BaseException:
-            await connection.close()
-            raise
-        return cls(connection)
+        setup: dict[str, Any] = {"model": model, "livemusic_pacing": pacing or "realtime"}
+        if chunk_ms is not None:
+            setup["livemusic_chunk_ms"] = chunk_ms
+        if stems:
+            setup["livemusic_stems"] = True
+        if notes:
+            setup["livemusic_notes"] = True
+        if end is not None:
+            setup["livemusic_end"] = end
+        return cls(await _connect(endpoint, setup), setup)
+
+    async def _reopen(self, handle: str | None) -> bool:
+        """Replace the connection by a new one to the same endpoint; whether it resumed from ``handle``."""
+        setup = dict(self._setup)
+        connection = await LiveConnection.connect(self._conn.endpoint, MUSIC)
+        resumed = handle is not None and "resume" in connection.extensions
+        if resumed:
+            setup["livemusic_resume"] = {"handle": handle, "position": self._frames_received}
+        self._conn = await _connect(self._conn.endpoint, setup, connection)
+        if not resumed or self._replay:
+            self._replay = False
+            if self._prompts:
+                await self._conn.send(LiveMusicClientMessage(
+                    client_content=LiveMusicClientContent(weighted_prompts=list(self._prompts))))
+            await self._conn.send(LiveMusicClientMessage(music_generation_config=self._config))
+            if self._playback is PlaybackState.PLAYING:
+                await self._conn.send(LiveMusicClientMessage(playback_control=PlaybackControl.PLAY))
+        return resumed
+
+    def _emit(self, kind: EventKind, detail: str, code: int | None = None) -> None:
+        event = SessionEvent(kind, detail, code)
+        log.warning("session %s", event)
+        self.events.append(event)
+        if self.on_event is not None:
+            self.on_event(event)
 
     # ------------------------------------------------------------------ state
 
@@ -251,7 +314,16 @@ class AsyncMusicSession:
             if not self.supports_scheduling:
                 raise InvalidInputError("at= needs a server that supports scheduling (livemusic's own)")
             frame = max(0, round(at * SAMPLE_RATE))
-        await self._conn.send(LiveMusicClientMessage(livemusic_at=frame, **payload))
+        message = LiveMusicClientMessage(livemusic_at=frame, **payload)
+        if self._reconnecting:  # the state is kept and sent once the new connection is open
+            self._replay = True
+            return
+        try:
+            await self._conn.send(message)
+        except ConnectionClosedError as exc:
+            if not (self.reconnect and exc.retryable):
+                raise
+            self._replay = True  # receive() notices the close, reconnects and replays
 
     async def set_weighted_prompts(self, prompts: Iterable[Any] | dict[str, float], *, at: float | None = None) -> None:
         """Replace the prompts (WeightedPrompt, dicts, SDK objects, or ``{text: weight}``)."""
@@ -294,8 +366,13 @@ class AsyncMusicSession:
     # ------------------------------------------------------------------ receiving
 
     async def receive(self) -> AsyncIterator[LiveMusicServerMessage]:
-        """Server messages until the server closes normally; an error close raises a typed error."""
-        while (message := await self._conn.recv()) is not None:
+        """Server messages until the server closes normally; an error close raises a typed error.
+
+        A retryable close (see :attr:`reconnect`) is not raised: the session reconnects and goes on.
+        """
+        while (message := await self._next_message()) is not None:
+            if message.livemusic_resumption_update is not None:
+                self._resume_handle = message.livemusic_resumption_update.new_handle
             for chunk in message.audio_chunks:
                 self._frames_received += len(chunk.data) // (2 * parse_mime(chunk.mime_type)[1])
                 if chunk.livemusic_notes:
@@ -309,6 +386,19 @@ class AsyncMusicSession:
                             message.filtered_prompt.filtered_reason)
                 self.filtered_prompts.append(message.filtered_prompt)
             yield message
+
+    async def _next_message(self) -> LiveMusicServerMessage | None:
+        while True:
+            try:
+                return await self._conn.recv()
+            except ConnectionClosedError as exc:
+                if not (self.reconnect and exc.retryable):
+                    raise
+                self._reconnecting = True
+                try:
+                    await reconnect(self, exc)
+                finally:
+                    self._reconnecting = False
 
     async def audio(self) -> AsyncIterator[np.ndarray]:
         """The stream's audio as int16 arrays shaped ``(frames, 2)``."""

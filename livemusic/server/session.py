@@ -16,6 +16,7 @@ from livemusic.engine.generator import Block, Generator
 from livemusic.engine.style import filtered_prompts
 from livemusic.live import codec
 from livemusic.server.pacing import Pacing
+from livemusic.server.resume import ResumeState
 from livemusic.types import (
     MIME_TYPE,
     SAMPLE_RATE,
@@ -69,6 +70,8 @@ class MusicSession:
         #: An untimed message arrived: render the next chunk at once (one chunk past the lead).
         self.urgent = False
         self.outbox: list[LiveMusicServerMessage] = []
+        #: Counts applied messages, so that a new resumption handle goes out after each change.
+        self.version = 0
         self._frame: codec.AudioFrame | None = None
         self._frame_made_for: tuple[object, ...] = ()  # prompts, config, seed and stem names of _frame
 
@@ -122,6 +125,7 @@ class MusicSession:
             pending.scheduled = True
 
     def _apply(self, message: LiveMusicClientMessage, *, scheduled: bool = False) -> None:
+        self.version += 1
         if message.client_content is not None:
             prompts = list(message.client_content.weighted_prompts)
             filtered = filtered_prompts(prompts) if scheduled else self.generator.set_prompts(prompts)
@@ -142,6 +146,25 @@ class MusicSession:
         self.playback = self.playback.after(control)
         if control in (PlaybackControl.STOP, PlaybackControl.RESET_CONTEXT):
             self.generator.reset()
+
+    def resume_state(self) -> ResumeState:
+        """What a resumption handle made now carries."""
+        bar_line, bar_frames = self.generator.bar_line()
+        return ResumeState(prompts=list(self.prompts.weighted_prompts) if self.prompts else None, config=self.config,
+                           seed=self.generator.seed, position=self.position, bar_line=bar_line,
+                           bar_frames=bar_frames, playback=self.playback)
+
+    def resume(self, state: ResumeState, position: int) -> None:
+        """Continue a session from ``state`` at stream ``position``, on the same bar grid (before any render)."""
+        self.generator = Generator(sample_rate=SAMPLE_RATE, seed=state.seed)
+        self.generator.resume_at(position, state.bar_line, state.bar_frames)
+        if state.prompts:
+            self.generator.set_prompts(state.prompts)
+            self.prompts = LiveMusicClientContent(weighted_prompts=state.prompts)
+        self.config = state.config
+        self.generator.set_config(state.config)
+        self.playback = state.playback
+        self.position = position
 
     def next_chunk_sizes(self, count: int = 1) -> list[int]:
         """Apply due messages and size the next chunks: ``count`` of them, fewer before a timed message.

@@ -41,8 +41,15 @@ from livemusic.server.limits import (
     require_token_beyond_loopback,
 )
 from livemusic.server.pacing import Pacer, Pacing
+from livemusic.server.resume import secret_from_env, sign, verify
 from livemusic.server.session import MusicSession
-from livemusic.types import LiveMusicClientMessage, LiveMusicServerMessage, PlaybackState
+from livemusic.types import (
+    SAMPLE_RATE,
+    LiveMusicClientMessage,
+    LiveMusicResumptionUpdate,
+    LiveMusicServerMessage,
+    PlaybackState,
+)
 
 log = logging.getLogger("livemusic.server")
 
@@ -79,6 +86,8 @@ class _Client:
     rate: RateLimit
     #: Clock time of the last message received or chunk sent (for the idle timeout).
     active_at: float = field(default_factory=time.monotonic)
+    #: The session's version and position when the last resumption handle went out.
+    handle_sent_for: tuple[int, int] = (-1, 0)
 
 
 async def _close(ws: ServerConnection, code: int, reason: str) -> None:
@@ -108,11 +117,13 @@ class MusicServer:
     ``token``, clients must send it (``Authorization: Bearer`` or
     ``x-goog-api-key``); binding beyond loopback without one raises
     :class:`~livemusic.errors.InvalidInputError`. :meth:`stop` closes every
-    session with 1001 so that clients resume elsewhere.
+    session with 1001 so that clients resume elsewhere: on any server given
+    the same ``resume_secret`` (else a random one: this server only).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8765, *, ssl_context: ssl.SSLContext | None = None,
-                 pacing: Pacing = Pacing(), limits: Limits = Limits(), token: str | None = None) -> None:
+                 pacing: Pacing = Pacing(), limits: Limits = Limits(), token: str | None = None,
+                 resume_secret: str | None = None) -> None:
         require_token_beyond_loopback(host, token)
         self.host = host
         self.requested_port = port
@@ -122,6 +133,7 @@ class MusicServer:
         self._token = token
         if token:
             register_secret(token)
+        self._resume_secret = secret_from_env(resume_secret)
         self._admission = Admission(limits)
         self._server: Server | None = None
         self.sessions: set[ServerConnection] = set()
@@ -226,6 +238,9 @@ class MusicServer:
         )
         session = MusicSession(pacing, stems=bool(setup.livemusic_stems), extended=client.protocol.extended,
                                notes=bool(setup.livemusic_notes), end=setup.livemusic_end)
+        if setup.livemusic_resume is not None:
+            resume = setup.livemusic_resume
+            session.resume(verify(resume.handle, resume.position, self._resume_secret), resume.position)
         await client.ws.send(client.protocol.setup_complete())
         return session
 
@@ -240,6 +255,16 @@ class MusicServer:
                                     code=CloseCode.POLICY_VIOLATION)
             check_message(message, self.limits)
             session.submit(message)
+
+    async def _send_handle_if_due(self, client: _Client, session: MusicSession) -> None:
+        """A new resumption handle after each change and each second of stream (to extended clients only)."""
+        version, position = client.handle_sent_for
+        if not client.protocol.extended or (session.version == version and session.position - position < SAMPLE_RATE):
+            return
+        handle = sign(session.resume_state(), self._resume_secret)
+        update = LiveMusicServerMessage(livemusic_resumption_update=LiveMusicResumptionUpdate(new_handle=handle))
+        await client.ws.send(client.protocol.send(update))
+        client.handle_sent_for = (session.version, session.position)
 
     async def _watch_idle(self, client: _Client) -> None:
         """End the session (1001) after ``idle_timeout_s`` with no message received and no audio sent."""
@@ -257,6 +282,7 @@ class MusicServer:
             session.apply_due()
             while session.outbox:
                 await ws.send(protocol.send(session.outbox.pop(0)))
+            await self._send_handle_if_due(client, session)
             if session.playback is not PlaybackState.PLAYING:
                 pacer.halt()
                 await session.changed.wait()

@@ -1,0 +1,87 @@
+"""Keeping a session alive through a dropped connection: backoff, resume or replay, and the events.
+
+On a retryable close (1001 server going away, 1006 lost connection, 1011,
+1013 ...) the session dials its endpoint again with exponential backoff.
+A livemusic server that advertised ``resume`` gets the last resumption
+handle and the client's stream position, and continues the same music at
+the same bar; any other server (Google's) gets the last prompts, config
+and playback state replayed on a fresh session. Meanwhile a player keeps
+playing what its ring buffer holds. Each step is a :class:`SessionEvent`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from livemusic.errors import ConnectionClosedError
+
+if TYPE_CHECKING:
+    from livemusic.music.session import AsyncMusicSession
+
+
+class EventKind(str, enum.Enum):
+    DISCONNECTED = "disconnected"
+    RESUMED = "resumed"
+    ROTATED = "rotated"
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """Something that happened to a session's connection; ``detail`` is a short phrase for a status line."""
+
+    kind: EventKind
+    detail: str
+    code: int | None = None
+    #: ``time.monotonic()`` when it happened.
+    at: float = field(default_factory=time.monotonic)
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Delays between attempts: ``first``, then times ``factor`` up to ``cap``, each with +-``jitter`` (a share)."""
+
+    first: float = 0.1
+    factor: float = 2.0
+    cap: float = 5.0
+    jitter: float = 0.2
+
+    def delays(self, rng: random.Random | None = None) -> Iterator[float]:
+        uniform = (rng or random.Random()).uniform
+        delay = self.first
+        while True:
+            yield delay * uniform(1 - self.jitter, 1 + self.jitter)
+            delay = min(delay * self.factor, self.cap)
+
+
+async def reconnect(session: AsyncMusicSession, error: ConnectionClosedError) -> None:
+    """Open a new connection for ``session`` after ``error``, resuming or replaying; raise ``error`` on timeout."""
+    started = time.monotonic()
+    session._emit(EventKind.DISCONNECTED, f"{error.code} {error.reason}".strip(), error.code)
+    handle = session._resume_handle
+    delays = session.backoff.delays()
+    while True:
+        try:
+            resumed = await session._reopen(handle)
+            break
+        except ConnectionClosedError as failed:
+            if handle is not None and not failed.retryable:
+                handle = None  # refused (another secret, too old): start afresh and replay instead
+                continue
+            if not failed.retryable:
+                raise
+        delay = next(delays)
+        if time.monotonic() + delay - started > session.reconnect_timeout:
+            raise error
+        await asyncio.sleep(delay)
+    outage = time.monotonic() - started
+    how = "same music, same bar" if resumed else "prompts, config and playback replayed"
+    session._emit(EventKind.RESUMED, f"after {outage:.1f} s ({how})")

@@ -1,0 +1,132 @@
+"""Resumption: signed handles, and a session that survives its server being killed and restarted."""
+
+import os
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+
+from engine.analysis import onset_envelope
+from livemusic import AsyncLiveMusic
+from livemusic.engine import Generator
+from livemusic.errors import ProtocolError
+from livemusic.music.reconnect import Backoff, EventKind
+from livemusic.server.resume import ResumeState, sign, verify
+from livemusic.types import SAMPLE_RATE, LiveMusicGenerationConfig, PlaybackState, WeightedPrompt
+from serving import serve_process
+
+STATE = ResumeState(prompts=[WeightedPrompt(text="dub techno", weight=1.0)],
+                    config=LiveMusicGenerationConfig(bpm=120), seed=7, position=96_000, bar_line=72_000,
+                    bar_frames=96_000, playback=PlaybackState.PLAYING)
+
+
+def test_a_handle_gives_back_its_state():
+    assert verify(sign(STATE, b"k"), 96_000, b"k") == STATE
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda h: h[:10] + ("A" if h[10] != "A" else "B") + h[11:],  # the state changed
+    lambda h: h.split(".")[0] + ".AAAA",  # another signature
+    lambda h: "not a handle",
+])
+def test_an_altered_handle_is_refused_with_1008(tamper):
+    with pytest.raises(ProtocolError) as info:
+        verify(tamper(sign(STATE, b"k")), 96_000, b"k")
+    assert info.value.code == 1008
+
+
+def test_a_handle_made_with_another_secret_is_refused():
+    with pytest.raises(ProtocolError, match="invalid signature"):
+        verify(sign(STATE, b"k"), 96_000, b"other")
+
+
+@pytest.mark.parametrize("position", [95_999, 96_000 + 31 * SAMPLE_RATE])
+def test_resuming_before_the_handle_or_far_past_it_is_refused(position):
+    with pytest.raises(ProtocolError, match="position"):
+        verify(sign(STATE, b"k"), position, b"k")
+
+
+def test_backoff_doubles_up_to_its_cap():
+    delays = Backoff(first=0.1, factor=2, cap=0.5, jitter=0).delays()
+    assert [next(delays) for _ in range(5)] == [0.1, 0.2, 0.4, 0.5, 0.5]
+
+
+async def take(stream, chunks: list, frames: int) -> None:
+    """Collect audio chunks from ``stream`` until ``frames`` more frames came."""
+    goal = sum(len(c.data) // 4 for c in chunks) + frames
+    async for message in stream:
+        chunks.extend(message.audio_chunks)
+        if sum(len(c.data) // 4 for c in chunks) >= goal:
+            return
+
+
+async def test_a_session_resumes_where_it_was_after_its_server_is_killed_and_restarted():
+    env = {**os.environ, "LIVEMUSIC_RESUME_SECRET": "shared by the servers"}
+    chunks: list = []
+    with serve_process(env=env) as first:
+        session = await AsyncLiveMusic(url=first.url).connect()
+        await session.set_weighted_prompts({"deep house": 1.0})
+        await session.set_music_generation_config({"bpm": 120})
+        await session.play()
+        stream = session.receive()
+        await take(stream, chunks, 2 * SAMPLE_RATE)
+        first.process.kill()  # SIGKILL: no close frame, no goodbye
+    before = len(chunks)
+    with serve_process(port=urlsplit(first.url).port, env=env):
+        await take(stream, chunks, 2 * SAMPLE_RATE)
+        await session.close()
+    kinds = [e.kind for e in session.events]
+    assert kinds == [EventKind.DISCONNECTED, EventKind.RESUMED] and "same bar" in session.events[-1].detail
+    positions = [c.livemusic_position for c in chunks]
+    expected = [sum(len(c.data) // 4 for c in chunks[:i]) for i in range(len(chunks))]
+    assert positions == expected  # no frame lost or repeated across the restart
+    old, new = chunks[before - 1].source_metadata, chunks[before].source_metadata
+    assert new.client_content == old.client_content and new.music_generation_config == old.music_generation_config
+
+
+def drum_track(resumed_at: int | None) -> np.ndarray:
+    """5 s of deep house drums from stream second 3 on: played through, or resumed at ``resumed_at``."""
+    generator = Generator(seed=5)
+    generator.set_prompts([WeightedPrompt(text="deep house")])
+    generator.set_config({"bpm": 120})
+    generator.render(3 * SAMPLE_RATE)
+    if resumed_at is not None:
+        bar_line = generator.bar_line()
+        generator = Generator(seed=5)
+        generator.set_prompts([WeightedPrompt(text="deep house")])
+        generator.set_config({"bpm": 120})
+        generator.resume_at(resumed_at, *bar_line)
+        return generator.render(5 * SAMPLE_RATE, stems=True).stems["drums"]
+    return generator.render(5 * SAMPLE_RATE, stems=True).stems["drums"]
+
+
+@pytest.mark.parametrize("late_ms", [0, 130])
+def test_a_resumed_stream_keeps_the_beat_of_the_stream_it_continues(late_ms):
+    hop = 256
+    through = onset_envelope(drum_track(None), hop=hop)
+    late = late_ms * SAMPLE_RATE // 1000
+    resumed = onset_envelope(drum_track(3 * SAMPLE_RATE + late), hop=hop)
+    shift = round(late / hop)  # the resumed stream starts this many hops later
+    span = len(resumed) - 80
+    lags = range(-40, 41)  # +-0.2 s: less than half a beat at 120 bpm
+    score = [np.dot(through[shift + 40 + lag:shift + 40 + lag + span - 40], resumed[40:span]) for lag in lags]
+    assert abs(lags[int(np.argmax(score))]) <= 1
+
+
+async def test_a_server_that_cannot_resume_gets_prompts_config_and_play_replayed():
+    chunks: list = []
+    with serve_process(env={**os.environ, "LIVEMUSIC_RESUME_SECRET": "first"}) as first:
+        session = await AsyncLiveMusic(url=first.url).connect()
+        await session.set_weighted_prompts({"bossa nova": 1.0})
+        await session.set_music_generation_config({"bpm": 96, "seed": 3})
+        await session.play()
+        stream = session.receive()
+        await take(stream, chunks, SAMPLE_RATE)
+        first.process.kill()
+    with serve_process(port=urlsplit(first.url).port, env={**os.environ, "LIVEMUSIC_RESUME_SECRET": "another"}):
+        await take(stream, chunks, SAMPLE_RATE)
+        await session.close()
+    assert "replayed" in session.events[-1].detail
+    last = chunks[-1].source_metadata
+    assert last.client_content.weighted_prompts == [WeightedPrompt(text="bossa nova", weight=1.0)]
+    assert last.music_generation_config.bpm == 96 and last.music_generation_config.seed == 3

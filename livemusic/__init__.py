@@ -9,6 +9,9 @@ is the whole story for most users::
         await session.play()
         async for frames in session.audio():   # int16, shape (frames, 2), 48 kHz
             ...
+
+Google's Live API (conversation, BidiGenerateContent) sits on the same core:
+``async with AsyncLive().connect(model=..., config=...) as session:``.
 """
 
 from livemusic._lazy import lazy_exports
@@ -16,6 +19,10 @@ from livemusic._lazy import lazy_exports
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    **{name: "livemusic.conversation.session" for name in ("AsyncLive", "AsyncLiveSession")},
+    **{name: "livemusic.live.content_parts" for name in ("Blob", "Content", "FunctionResponse", "Part")},
+    "LiveConnectConfig": "livemusic.live.content_setup",
+    "LiveServerMessage": "livemusic.live.content",
     "AsyncLiveMusic": "livemusic.music.session",
     "AsyncMusicSession": "livemusic.music.session",
     "LiveMusicError": "livemusic.errors",

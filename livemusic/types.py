@@ -137,6 +137,11 @@ class WireModel(BaseModel):
         use_enum_values=False,
     )
 
+    #: Dotted wire paths (``*``: any item) of base64 payloads in this message, for the codec.
+    BINARY_PATHS: ClassVar[tuple[str, ...]] = ()
+    #: Validation context the codec decodes this message with (e.g. leniency towards unknown fields).
+    DECODE_CONTEXT: ClassVar[dict[str, Any] | None] = None
+
     @model_validator(mode="before")
     @classmethod
     def _accept_foreign(cls, data: Any) -> Any:
@@ -402,6 +407,9 @@ class LiveMusicServerMessage(ServerModel):
     warning: str | None = None
     #: livemusic extension, sent only to clients that asked for extensions in setup.
     livemusic_resumption_update: LiveMusicResumptionUpdate | None = None
+
+    BINARY_PATHS: ClassVar[tuple[str, ...]] = (
+        "serverContent.audioChunks.*.data", "serverContent.audioChunks.*.livemusicStems.*")
 
     @property
     def audio_chunks(self) -> list[AudioChunk]:

@@ -1,7 +1,10 @@
 """Sans-I/O codec: JSON text frames <-> wire models.
 
 One codec serves every message type of both Gemini bidi protocols and both
-directions; it never touches a socket. Decoding failures raise
+directions; it never touches a socket. Where a message holds binary payloads
+(base64 audio, video frames, images) is declared by its model
+(:attr:`~livemusic.types.WireModel.BINARY_PATHS`), not here, so the music and
+the content dialect share the same encoder. Decoding failures raise
 :class:`~livemusic.errors.ProtocolError` carrying the close code a server
 should answer with (1007: invalid payload) and a reason that names the field.
 """
@@ -32,13 +35,13 @@ def encode(message: WireModel) -> str:
     about 0.15 ms for one 200 ms stereo chunk, a large share of a server's work).
     """
     wire = message.to_wire()
-    slots = _slots(wire)
+    slots = _slots(wire, type(message).BINARY_PATHS)
     payloads = [holder[key] for holder, key in slots]
     return _interleave(_cut(wire, slots), payloads)
 
 
 class AudioFrame:
-    """The frame of a one-chunk serverContent message, cut around what changes from chunk to chunk.
+    """The frame of a one-chunk music serverContent message, cut around what changes from chunk to chunk.
 
     Made from a model message (the models stay the one source of the layout), it
     encodes further chunks with the same metadata from their PCM and position
@@ -48,7 +51,7 @@ class AudioFrame:
     def __init__(self, message: WireModel) -> None:
         wire = message.to_wire()
         [chunk] = wire["serverContent"]["audioChunks"]
-        slots = _slots(wire, position=True)
+        slots = _slots(wire, (*type(message).BINARY_PATHS, _POSITION_PATH))
         #: Per slot, in frame order: the chunk's own field ("data", "livemusicPosition"), or a stem's name.
         self._fills = [(holder is chunk, key) for holder, key in slots]
         self._parts = _cut(wire, slots)
@@ -64,17 +67,52 @@ class AudioFrame:
         return _interleave(self._parts, values)
 
 
-def _slots(wire: dict[str, Any], *, position: bool = False) -> list[tuple[dict[str, Any], str]]:
-    """Where ``wire``'s audio payloads (and, with ``position``, chunk positions) are: (holder, key), in frame order."""
-    slots: list[tuple[dict[str, Any], str]] = []
-    content = wire.get("serverContent")
-    for chunk in (content or {}).get("audioChunks") or ():
-        for key, value in chunk.items():
-            if (key == "data" and isinstance(value, str)) or (key == "livemusicPosition" and position):
-                slots.append((chunk, key))
-            elif key == "livemusicStems" and isinstance(value, dict):
-                slots.extend((value, name) for name, pcm in value.items() if isinstance(pcm, str))
-    return slots
+#: Where a music chunk's stream position is (spliced by :class:`AudioFrame` like a payload).
+_POSITION_PATH = "serverContent.audioChunks.*.livemusicPosition"
+
+
+def _slots(wire: dict[str, Any], paths: tuple[str, ...]) -> list[tuple[dict[str, Any], str]]:
+    """Where the values at ``paths`` are in ``wire``: (holder, key), in frame order.
+
+    A path is dotted wire keys; ``*`` stands for every item of a list or every
+    value of a dict. Only string payloads are slots, and positions (ints).
+    """
+    found: dict[tuple[int, str], tuple[dict[str, Any], str]] = {}
+    for path in paths:
+        for holder, key in _walk(wire, path.split(".")):
+            if isinstance(holder[key], str) or key == "livemusicPosition":
+                found[(id(holder), key)] = (holder, key)
+    return list(_in_frame_order(wire, found))
+
+
+def _walk(node: Any, steps: list[str]):
+    """The (holder, key) pairs that ``steps`` reach from ``node``."""
+    step, rest = steps[0], steps[1:]
+    if isinstance(node, dict):
+        keys = list(node) if step == "*" else [step] if step in node else []
+        items = [(node, key) for key in keys]
+    elif isinstance(node, list) and step == "*":
+        items = [(node, index) for index in range(len(node))]
+    else:
+        return
+    for holder, key in items:
+        if rest:
+            yield from _walk(holder[key], rest)
+        elif isinstance(holder, dict):
+            yield holder, key
+
+
+def _in_frame_order(node: Any, found: dict[tuple[int, str], tuple[dict[str, Any], str]]):
+    """The slots of ``found`` in the order ``json.dumps`` writes them."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if (id(node), key) in found:
+                yield found[(id(node), key)]
+            else:
+                yield from _in_frame_order(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _in_frame_order(value, found)
 
 
 def _cut(wire: dict[str, Any], slots: list[tuple[dict[str, Any], str]]) -> list[str]:
@@ -116,7 +154,7 @@ def decode(frame: str | bytes, model: type[M]) -> M:
     if not isinstance(data, dict):
         raise ProtocolError(f"a message must be a JSON object, got {type(data).__name__}")
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=getattr(model, "DECODE_CONTEXT", None))
     except ValidationError as exc:
         raise ProtocolError(str(invalid_config(exc))) from None
 

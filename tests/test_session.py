@@ -216,8 +216,9 @@ async def test_stems_are_sent_on_request(server):
     assert all(len(pcm) == len(chunk.data) for pcm in chunk.livemusic_stems.values())
 
 
-async def test_a_change_shows_in_the_first_chunk_generated_after_it_arrives(server):
-    async with AsyncLiveMusic(url=server.url).connect(stems=True) as session:
+@pytest.mark.parametrize("chunk_ms", [None, 40])  # 40: smaller than the engine's default 200 ms block
+async def test_a_change_shows_in_the_first_chunk_generated_after_it_arrives(server, chunk_ms):
+    async with AsyncLiveMusic(url=server.url).connect(stems=True, chunk_ms=chunk_ms) as session:
         await session.set_weighted_prompts({"minimal techno": 1.0})
         await session.set_music_generation_config({"bpm": 120, "seed": 2})
         await session.play()
@@ -228,9 +229,9 @@ async def test_a_change_shows_in_the_first_chunk_generated_after_it_arrives(serv
                 drums = np.frombuffer(chunk.livemusic_stems["drums"], "<i2")
                 # A mute fades the ringing drums out over the chunk's first 10 ms (480 frames).
                 levels.append((muted, rms(drums[2 * 480:] if muted else drums)))
-                if len(levels) == 5:
+                if len(levels) == 7:  # mid-way through a 200 ms block when chunks are 40 ms
                     await session.update_config(mute_drums=True)
             if levels and levels[-1][0]:
                 break
     first_muted = levels[-1][1]
-    assert first_muted < max(level for _, level in levels[:5]) / 10  # 20 dB down in that very chunk
+    assert first_muted < max(level for _, level in levels[:7]) / 10  # 20 dB down in that very chunk

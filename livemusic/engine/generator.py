@@ -55,6 +55,8 @@ STEM_NAMES = ("drums", "bass", "harmony", "lead")
 #: Internal block: effects and the master bus work on blocks of this length, and at
 #: most one block is generated ahead of what has been returned.
 BLOCK_SECONDS = 0.2
+#: Smallest internal block a generator accepts (live listeners ask for small ones).
+MIN_BLOCK_SECONDS = 0.02
 
 #: Sounds are shared by all generators of a process (sessions repeat each other's notes too).
 #: 64 M samples (256 MB) hold about two minutes of one busy style's notes, or the working
@@ -124,11 +126,17 @@ def _note_classes(ev: Event, bright: float, lofi: float, sounds) -> tuple[float,
 class Generator:
     """One session's music. Not thread-safe: call it from one thread at a time."""
 
-    def __init__(self, sample_rate: int = 48_000, *, seed: int | None = None) -> None:
+    def __init__(self, sample_rate: int = 48_000, *, seed: int | None = None,
+                 block_seconds: float = BLOCK_SECONDS) -> None:
+        """``block_seconds`` (0.02-0.2) is the internal block: an untimed change lands at the next
+        block boundary, so a live listener wants it small; each block has a fixed cost, so a render
+        wants it large."""
         if sample_rate % 20 or sample_rate < 8000:
             raise ValueError("sample_rate must be a multiple of 20 Hz, at least 8000")
+        if not MIN_BLOCK_SECONDS <= block_seconds <= BLOCK_SECONDS:
+            raise ValueError(f"block_seconds must be between {MIN_BLOCK_SECONDS} and {BLOCK_SECONDS}")
         self.sample_rate = sample_rate
-        self.block = int(sample_rate * BLOCK_SECONDS)
+        self.block = round(sample_rate * block_seconds)
         self._random_seed = seed if seed is not None else secrets.randbelow(2**31)
         self._config = LiveMusicGenerationConfig()
         self._seed = self._random_seed

@@ -12,7 +12,7 @@ import asyncio
 import bisect
 from dataclasses import dataclass, field
 
-from livemusic.engine.generator import Block, Generator
+from livemusic.engine.generator import BLOCK_SECONDS, MIN_BLOCK_SECONDS, Block, Generator
 from livemusic.engine.style import filtered_prompts
 from livemusic.live import codec
 from livemusic.server.pacing import Pacing
@@ -53,7 +53,11 @@ class MusicSession:
 
     def __init__(self, pacing: Pacing, *, stems: bool = False, extended: bool = False, notes: bool = False,
                  end: int | None = None) -> None:
-        self.generator = Generator(sample_rate=SAMPLE_RATE)
+        # A paced session renders in blocks of its chunk length (within the generator's range), so
+        # an untimed change lands in the next chunk instead of at the next 200 ms block.
+        block = min(BLOCK_SECONDS, max(MIN_BLOCK_SECONDS, pacing.chunk_ms / 1000)) if pacing.realtime \
+            else BLOCK_SECONDS
+        self.generator = Generator(sample_rate=SAMPLE_RATE, block_seconds=block)
         if end is not None:
             self.generator.end(end)
         self.pacing = pacing

@@ -38,6 +38,9 @@ _LIST_HINT = "`livemusic devices` lists the output devices"
 
 # --------------------------------------------------------------------------- the callback's work
 
+#: Frames over which a cut of the backlog crossfades (5 ms).
+_CROSSFADE_FRAMES = 240
+
 
 class PlaybackFeed:
     """The real-time part of playback, without PortAudio.
@@ -51,12 +54,14 @@ class PlaybackFeed:
     pause and stop never click. After an underrun it waits for the preroll
     again (that silence counts as underrun too), trims, and fades back in, so
     the buffered audio returns to its target instead of creeping up by each
-    gap. :meth:`resync` does the same without counting (a resume). At gain 0
+    gap; and whenever more than ``ceiling_frames`` piled up while playing (the
+    device stalled: PulseAudio often does for most of a second just after it
+    starts) it cuts back to the target with a 5 ms crossfade. :meth:`resync` does the same without counting (a resume). At gain 0
     with target 0 (paused) it outputs silence and leaves the ring untouched.
     """
 
     def __init__(self, ring: RingBuffer, frames_per_buffer: int, *, preroll_frames: int = 0,
-                 ramp_frames: int = 4800) -> None:
+                 ramp_frames: int = 4800, ceiling_frames: int | None = None) -> None:
         if frames_per_buffer <= 0:
             raise ValueError(f"frames_per_buffer must be positive, got {frames_per_buffer}")
         self._ring = ring
@@ -69,6 +74,12 @@ class PlaybackFeed:
         self._gain = 0.0
         self._target = 1.0
         self._preroll = preroll_frames
+        #: More than this buffered while playing (the device stalled, e.g. while it started) is cut
+        #: back to the preroll, with a short crossfade; twice the preroll unless told.
+        self._ceiling = ceiling_frames if ceiling_frames is not None else (
+            2 * preroll_frames if preroll_frames > 0 else None)
+        self._old = np.zeros((_CROSSFADE_FRAMES, channels), dtype=np.int16)
+        self._crossfade = np.linspace(0.0, 1.0, _CROSSFADE_FRAMES, dtype=np.float32)[:, None]
         self._primed = preroll_frames <= 0
         self._rebuffering = False
         self._draining = False
@@ -127,7 +138,10 @@ class PlaybackFeed:
             else:
                 got = ring.read_into(out)
         else:
-            got = ring.read_into(out)
+            if self._ceiling is not None and ring.fill_frames > self._ceiling:
+                got = self._cut_backlog(out)
+            else:
+                got = ring.read_into(out)
             if got < frame_count and self._target > 0.0:  # running dry while fading out is no underrun
                 self.underrun_frames += frame_count - got
                 if self._preroll > 0:  # rebuffer to the target, then fade back in
@@ -139,6 +153,23 @@ class PlaybackFeed:
         if self._rebuffering:
             self._gain = 0.0
         return out
+
+    def _cut_backlog(self, out: np.ndarray) -> int:
+        """Read ``out`` from the preroll target's distance to the newest audio, crossfading from
+        the audio that would have played, so the jump does not click; return the frames read."""
+        ring = self._ring
+        n = _CROSSFADE_FRAMES if out.shape[0] >= _CROSSFADE_FRAMES else 0
+        old = self._old[:n]
+        ring.read_into(old)
+        self.dropped_frames += ring.discard(ring.fill_frames - self._preroll)
+        got = ring.read_into(out)
+        if n:
+            work = self._work[:n]
+            np.subtract(out[:n], old, out=work, dtype=np.float32)
+            work *= self._crossfade
+            work += old
+            np.copyto(out[:n], work, casting="unsafe")
+        return got
 
     def _apply_ramp(self, out: np.ndarray) -> None:
         n = out.shape[0]

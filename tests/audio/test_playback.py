@@ -99,6 +99,19 @@ def test_audio_piled_up_beyond_the_preroll_is_dropped_when_playback_starts():
     assert ring.fill_frames == 4800 - 960
 
 
+def test_a_backlog_piling_up_while_playing_is_cut_back_with_a_crossfade():
+    ring = RingBuffer(RATE)
+    ring.write(constant(4800, 1000))
+    feed = PlaybackFeed(ring, 480, preroll_frames=4800, ramp_frames=1)
+    play(feed, 1)
+    ring.write(constant(12_000, 3000))  # the device stalled while the stream went on: 0.34 s buffered
+    out = play(feed, 1)[:, 0].astype(int)
+    assert ring.fill_frames == 4800 - 480
+    assert feed.dropped_frames == 4320 + 12_000 - 240 - 4800
+    assert out[0] < 1100 and out[-1] == 3000
+    assert np.max(np.abs(np.diff(out))) < 50  # a crossfade, not a step of 2000
+
+
 def test_after_an_underrun_the_buffer_refills_to_its_target_not_beyond():
     ring = RingBuffer(RATE)
     ring.write(constant(4800))

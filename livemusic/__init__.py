@@ -30,6 +30,8 @@ _EXPORTS = {
     "render": "livemusic.music.render",
     "arender": "livemusic.music.render",
     **{name: "livemusic.music.reconnect" for name in ("EventKind", "SessionEvent")},
+    "Player": "livemusic.background",
+    "play": "livemusic.background",
     **{name: "livemusic.types" for name in (
         "AudioChunk", "LiveMusicGenerationConfig", "LiveMusicServerMessage", "MusicGenerationMode",
         "PlaybackControl", "PlaybackState", "Scale", "WeightedPrompt")},

@@ -20,6 +20,7 @@ from typing import Any
 
 from livemusic.audio.recorder import Recorder
 from livemusic.audio.ring import RingBuffer
+from livemusic.controls import LiveOptions, client_for
 from livemusic.errors import InvalidInputError
 from livemusic.music.embedded import EmbeddedEngine
 from livemusic.music.schedule import Scheduler
@@ -36,15 +37,8 @@ log = logging.getLogger("livemusic.app")
 
 
 @dataclass(frozen=True)
-class PlayOptions:
+class PlayOptions(LiveOptions):
     duration: str | None = None
-    record: Path | None = None
-    device: str | None = None
-    buffer_ms: int | None = None
-    backend: str | None = None
-    url: str | None = None
-    api_key: str | None = None
-    audio: bool = True
     midi_out: str | None = None
 
 
@@ -67,10 +61,8 @@ class RenderOptions:
     api_key: str | None = None
 
 
-def _client(preset: Preset, backend: str | None, url: str | None, api_key: str | None = None,
-            engine: EmbeddedEngine | None = None) -> AsyncLiveMusic:
-    return AsyncLiveMusic(api_key=api_key, url=url or preset.url, backend=backend or preset.backend,
-                          engine=engine)
+def _client(preset: Preset, backend: str | None, url: str | None, api_key: str | None = None) -> AsyncLiveMusic:
+    return AsyncLiveMusic(api_key=api_key, url=url or preset.url, backend=backend or preset.backend)
 
 
 def _seconds(preset: Preset, value: str | None) -> float:
@@ -130,7 +122,6 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
     """
     try:
         duration = _seconds(preset, options.duration)
-        client = _client(preset, options.backend, options.url, options.api_key, engine)
         record = options.record or preset.record
         recorder = Recorder(recording_path(record), max_seconds=duration) if record else None
         midi = MidiOut(open_port(options.midi_out), lambda: 0.0) if options.midi_out else None
@@ -138,8 +129,8 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
         if engine is not None:
             await engine.stop()
         raise
-    if engine is not None and client.backend != "embedded":
-        await engine.stop()
+    client = await client_for(options, preset, engine)
+    if client.backend != "embedded":
         engine = None
     buffer_ms = options.buffer_ms or BUFFER_MS[client.backend]
     ring = RingBuffer.for_seconds(max(4 * buffer_ms / 1000, 2.0))

@@ -1,4 +1,4 @@
-"""The ``livemusic`` command: play, render, serve, devices.
+"""The ``livemusic`` command: play, repl, render, serve, devices.
 
 Exit codes: 0 success, 2 bad input (preset, flags, config), 1 runtime failure.
 """
@@ -35,6 +35,23 @@ def _run(coro) -> None:
     except Exception as exc:  # a bug or an OS failure: one line, the traceback with -vv
         logging.getLogger("livemusic").debug("unexpected failure", exc_info=True)
         _fail(exc)
+
+
+def _playing_options(command):
+    """The options shared by the commands that play live: play and repl."""
+    for option in reversed([
+        click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Also record to this WAV."),
+        click.option("--device", help="Output device: index or part of its name (see `livemusic devices`)."),
+        click.option("--buffer-ms", default=None, type=click.IntRange(20, 10_000),
+                     help="Playback buffer target in ms (default: 100 embedded, 2000 gemini, 500 other servers)."),
+        click.option("--backend", type=BACKEND_CHOICE, help="Override the preset's backend."),
+        click.option("--url", help="Any BidiGenerateMusic server (ws:// or wss://)."),
+        click.option("--api-key", help="API key for Google (default: GOOGLE_API_KEY / GEMINI_API_KEY)."),
+        click.option("--no-audio", is_flag=True, help="Do not open a sound device (record only)."),
+    ]):
+        command = option(command)
+    return command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,14 +126,7 @@ def devices() -> None:
 @main.command()
 @click.argument("preset", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--duration", help="How long to play (e.g. 90, 90s, 01:30, 32 bars); default: the preset's.")
-@click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path), help="Also record to this WAV.")
-@click.option("--device", help="Output device: index or part of its name (see `livemusic devices`).")
-@click.option("--buffer-ms", default=None, type=click.IntRange(20, 10_000),
-              help="Playback buffer target in ms (default: 200 embedded, 2000 gemini, 500 other servers).")
-@click.option("--backend", type=BACKEND_CHOICE, help="Override the preset's backend.")
-@click.option("--url", help="Any BidiGenerateMusic server (ws:// or wss://).")
-@click.option("--api-key", help="API key for Google (default: GOOGLE_API_KEY / GEMINI_API_KEY).")
-@click.option("--no-audio", is_flag=True, help="Do not open a sound device (record only).")
+@_playing_options
 @click.option("--midi-out", metavar="PORT",
               help="Send the engine's notes to this MIDI port (made as a virtual port if none has the name).")
 def play(preset: Path, duration: str | None, record: Path | None, device: str | None, buffer_ms: int | None,
@@ -131,8 +141,42 @@ def play(preset: Path, duration: str | None, record: Path | None, device: str | 
         options = PlayOptions(duration=duration, record=record, device=device, buffer_ms=buffer_ms,
                               backend=backend, url=url, api_key=api_key, audio=not no_audio, midi_out=midi_out)
     except LiveMusicError as exc:
+        _stop_engine(engine)
         _fail(exc)
     _run(play_preset(loaded, options, engine=engine))
+
+
+@main.command()
+@click.argument("preset", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@_playing_options
+def repl(preset: Path | None, record: Path | None, device: str | None, buffer_ms: int | None, backend: str | None,
+         url: str | None, api_key: str | None, no_audio: bool) -> None:
+    """Live-code: a Python prompt (top-level await) steering the music while it plays."""
+    engine = _spawn_engine_early(backend, url, api_key)
+    from livemusic.controls import LiveOptions
+    from livemusic.presets import load_preset
+    from livemusic.repl import run_repl
+
+    try:
+        loaded = load_preset(preset) if preset is not None else None
+    except LiveMusicError as exc:
+        _stop_engine(engine)
+        _fail(exc)
+    options = LiveOptions(record=record, device=device, buffer_ms=buffer_ms, backend=backend, url=url,
+                          api_key=api_key, audio=not no_audio)
+    try:
+        code = run_repl(loaded, options, engine=engine)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except LiveMusicError as exc:
+        _fail(exc)
+    sys.exit(code)
+
+
+def _stop_engine(engine) -> None:
+    """Stop an engine spawned early that will not be used (bad input found after spawning it)."""
+    if engine is not None:
+        asyncio.run(engine.stop())
 
 
 def _spawn_engine_early(backend: str | None, url: str | None, api_key: str | None):

@@ -160,7 +160,7 @@ class PlaybackFeed:
         ring = self._ring
         n = _CROSSFADE_FRAMES if out.shape[0] >= _CROSSFADE_FRAMES else 0
         old = self._old[:n]
-        ring.read_into(old)
+        self.played_frames += ring.read_into(old)  # played too, fading out
         self.dropped_frames += ring.discard(ring.fill_frames - self._preroll)
         got = ring.read_into(out)
         if n:

@@ -108,6 +108,7 @@ def test_a_backlog_piling_up_while_playing_is_cut_back_with_a_crossfade():
     out = play(feed, 1)[:, 0].astype(int)
     assert ring.fill_frames == 4800 - 480
     assert feed.dropped_frames == 4320 + 12_000 - 240 - 4800
+    assert feed.played_frames == 480 + 240 + 480
     assert out[0] < 1100 and out[-1] == 3000
     assert np.max(np.abs(np.diff(out))) < 50  # a crossfade, not a step of 2000
 
@@ -235,8 +236,8 @@ def test_three_seconds_play_without_underrun_while_producer_keeps_up(sound_outpu
         position = 0
         while position < len(audio):
             position += ring.write(audio[position:position + 960])
-            if ring.fill_seconds > 0.5:
-                time.sleep(0.01)  # a real-time producer: 20 ms chunks, half a second ahead
+            while ring.fill_seconds > 0.25:
+                time.sleep(0.005)  # a real-time producer: 20 ms chunks, a quarter of a second ahead
         assert player.drain(timeout=5.0)
         elapsed = time.monotonic() - started
         assert player.latency_seconds > 0
@@ -244,5 +245,5 @@ def test_three_seconds_play_without_underrun_while_producer_keeps_up(sound_outpu
         assert ring.underrun_frames == 0
         assert player.callback_errors == 0
         assert player.played_frames + player.dropped_frames == len(audio)  # what piled up at start is dropped
-        assert player.dropped_frames < 0.5 * RATE
+        assert player.dropped_frames < 0.25 * RATE
     assert elapsed >= 2.4  # the device consumed at its real-time pace

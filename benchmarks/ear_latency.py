@@ -111,8 +111,8 @@ async def run(changes: int, seconds: float, buffer_ms: int | None, chunk_ms: int
     chunk_ms = chunk_ms or chunk_ms_for("embedded")
     recorder = MonitorRecorder(source)
     sent: list[tuple[float, bool]] = []
-    session = await AsyncLiveMusic(backend="embedded").connect(chunk_ms=chunk_ms)
-    stage = await Stage.open(session, buffer_ms=buffer_ms)
+    stage = await Stage.open(AsyncLiveMusic(backend="embedded").connect(chunk_ms=chunk_ms), buffer_ms=buffer_ms)
+    session = stage.session
     try:
         if stage.player is None:
             sys.exit("no sound device: start a sound server (eval \"$(.ci/sound-server)\")")

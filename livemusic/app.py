@@ -178,8 +178,8 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
             if recorder is not None:
                 recorder.close()
         if player is not None:
-            print(f"played {player.played_frames / SAMPLE_RATE:.1f} s, underruns: {player.underrun_frames} frames",
-                  file=sys.stderr)
+            print(f"played {player.played_frames / SAMPLE_RATE:.1f} s, underruns: {player.underrun_frames} frames, "
+                  f"skipped to hold the latency: {player.dropped_frames / SAMPLE_RATE:.2f} s", file=sys.stderr)
         if recorder is not None:
             print(f"recorded {recorder.seconds_written:.1f} s to {record}", file=sys.stderr)
 

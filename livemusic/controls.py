@@ -123,10 +123,11 @@ class Controls:
         preset = source if isinstance(source, Preset) else None
         client = await client_for(options, preset, engine)
         model = {"model": preset.model} if preset else {}
-        session = await client.connect(chunk_ms=chunk_ms_for(client.backend), **model)
+        stage = await Stage.open(client.connect(chunk_ms=chunk_ms_for(client.backend), **model),
+                                 buffer_ms=options.buffer_ms or BUFFER_MS[client.backend], device=options.device,
+                                 audio=options.audio, record=options.record)
+        session = stage.session
         try:
-            stage = await Stage.open(session, buffer_ms=options.buffer_ms or BUFFER_MS[client.backend],
-                                     device=options.device, audio=options.audio, record=options.record)
             config = preset.config if preset else session.config
             if config.bpm is None:
                 config = config.merged(bpm=preset.bpm if preset else DEFAULT_BPM)
@@ -135,6 +136,7 @@ class Controls:
             await session.set_weighted_prompts(prompts)
             await session.play()
         except BaseException:
+            await stage.close()
             await session.close()
             raise
         return cls(session, stage, name=preset.name if preset and preset.name else "live")

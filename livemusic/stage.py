@@ -22,6 +22,7 @@ import logging
 import shutil
 import sys
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ BUFFER_MS = {"embedded": 100, "gemini": 2000, "url": 500}
 #: Chunk length asked of livemusic's engine (its other clients get the server's default).
 CHUNK_MS = {"embedded": 40}
 #: Frames per device buffer: small enough to count little in the latency, large enough for the callback.
-DEVICE_FRAMES = 512
+DEVICE_FRAMES = 1024
 
 
 def recording_path(path: str | Path) -> Path:
@@ -54,7 +55,7 @@ def recording_path(path: str | Path) -> Path:
 
 
 def open_device(ring: RingBuffer, *, device: str | None, buffer_ms: int, audio: bool = True) -> Any:
-    """The sound card player, unstarted; ``None`` (after one line saying why) when there is none.
+    """The sound card player, started; ``None`` (after one line saying why) when there is none.
 
     An explicitly chosen ``device`` that cannot be opened is bad input.
     """
@@ -63,8 +64,9 @@ def open_device(ring: RingBuffer, *, device: str | None, buffer_ms: int, audio: 
     from livemusic.audio.player import Player
 
     try:
-        return Player(ring, device=device, target_latency_ms=buffer_ms, frames_per_buffer=DEVICE_FRAMES,
-                      start=False)
+        # Started at once, playing silence until the ring holds the target: PulseAudio stalls for up
+        # to a second just after a stream starts, and this way that happens while the engine starts.
+        return Player(ring, device=device, target_latency_ms=buffer_ms, frames_per_buffer=DEVICE_FRAMES)
     except AudioDeviceError as exc:
         if device is not None:
             raise InvalidInputError(f"--device {device}: {exc}") from None
@@ -75,7 +77,7 @@ def open_device(ring: RingBuffer, *, device: str | None, buffer_ms: int, audio: 
 class Stage:
     """Moves a session's audio to the device and the recorder until closed.
 
-    ``player`` is an unstarted ``audio.Player`` on ``ring`` (or ``None`` for
+    ``player`` is an ``audio.Player`` on ``ring`` (or ``None`` for
     no sound); ``limit_seconds`` ends the stream after that much audio, played
     out to the end.
     """
@@ -92,12 +94,26 @@ class Stage:
         self.receiver: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, session: AsyncMusicSession, *, buffer_ms: int, device: str | None = None,
+    async def open(cls, connecting: Awaitable[AsyncMusicSession], *, buffer_ms: int, device: str | None = None,
                    audio: bool = True, record: str | Path | None = None) -> Stage:
-        """Open the device for ``session`` (in a thread: it takes a while) and start moving audio."""
+        """Open the sound card while the session connects (both take a while), then start moving audio.
+
+        If either fails, the other is closed and the error raised.
+        """
         ring = RingBuffer.for_seconds(max(4 * buffer_ms / 1000, 2.0))
         recorder = Recorder(recording_path(record)) if record else None
-        player = await asyncio.to_thread(open_device, ring, device=device, buffer_ms=buffer_ms, audio=audio)
+        player, session = await asyncio.gather(
+            asyncio.to_thread(open_device, ring, device=device, buffer_ms=buffer_ms, audio=audio), connecting,
+            return_exceptions=True)
+        failed = next((r for r in (player, session) if isinstance(r, BaseException)), None)
+        if failed is not None:
+            if player is not None and not isinstance(player, BaseException):
+                player.close()
+            if not isinstance(session, BaseException):
+                await session.close()
+            if recorder is not None:
+                recorder.close()
+            raise failed
         stage = cls(session, ring, player, buffer_ms=buffer_ms, recorder=recorder)
         stage.start()
         return stage
@@ -179,11 +195,8 @@ class Stage:
                 while ring.free_frames < len(block):
                     await asyncio.sleep(0.01)  # the device drains the ring; stop reading the socket meanwhile
                 ring.write(block)
-                if ring.fill_seconds >= self.buffer_s:
-                    player.start()  # no-op once started
             if limit is not None and received >= limit:
                 if player is not None:
-                    player.start()
                     await asyncio.to_thread(player.drain, limit / SAMPLE_RATE)
                 return
 
@@ -191,17 +204,30 @@ class Stage:
         """Pause the device as a PAUSE or STOP plays out; resume on PLAY.
 
         The stream simply stops at a pause, so without this the device would
-        count the silence that follows as underruns. The pause starts when the
-        ring holds just the gain ramp (or less), so the fade-out uses the last audio.
+        count the silence that follows as underruns. The pause starts once audio
+        stopped arriving and the ring holds just the gain ramp (or less), so the
+        fade-out uses the last audio.
         """
         player, ring, session = self.player, self.ring, self.session
         while player.played_frames == 0:  # nothing to follow before the first sound
             await asyncio.sleep(0.01)
+        written, last_arrival = ring.frames_written_total, time.monotonic()
+        dropped = player.dropped_frames
         while True:
-            held = session.playback_state is not PlaybackState.PLAYING
+            if player.dropped_frames != dropped:
+                log.debug("skipped %.0f ms of buffered audio to hold the latency (%.0f ms buffered now)",
+                          (player.dropped_frames - dropped) * 1000 / SAMPLE_RATE, ring.fill_seconds * 1000)
+                dropped = player.dropped_frames
+            if ring.frames_written_total != written:
+                written, last_arrival = ring.frames_written_total, time.monotonic()
+            # A pause sent ahead (at=) holds the stream later: wait until audio stops arriving.
+            playing = session.playback_state is PlaybackState.PLAYING
+            held = not playing and time.monotonic() - last_arrival > 0.06
             if held and player.state is PlaybackState.PLAYING and ring.fill_seconds <= min(0.12, self.buffer_s):
+                log.debug("stream held: device paused with %.0f ms buffered", ring.fill_seconds * 1000)
                 player.pause()
-            elif not held and player.state is PlaybackState.PAUSED and ring.fill_seconds >= self.buffer_s:
+            elif playing and player.state is PlaybackState.PAUSED and ring.fill_seconds >= self.buffer_s:
+                log.debug("stream playing: device resumed with %.0f ms buffered", ring.fill_seconds * 1000)
                 player.resume()
             await asyncio.sleep(0.01)
 

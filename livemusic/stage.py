@@ -94,14 +94,17 @@ class Stage:
         self.receiver: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, connecting: Awaitable[AsyncMusicSession], *, buffer_ms: int, device: str | None = None,
-                   audio: bool = True, record: str | Path | None = None) -> Stage:
-        """Open the sound card while the session connects (both take a while), then start moving audio.
+    async def open(cls, session: AsyncMusicSession | Awaitable[AsyncMusicSession], *, buffer_ms: int,
+                   device: str | None = None, audio: bool = True, record: str | Path | None = None) -> Stage:
+        """Open the sound card for ``session`` and start moving audio.
 
-        If either fails, the other is closed and the error raised.
+        ``session`` may still be connecting (``AsyncLiveMusic().connect()``):
+        then the device opens meanwhile (both take a while). If either fails,
+        the other is closed and the error raised.
         """
         ring = RingBuffer.for_seconds(max(4 * buffer_ms / 1000, 2.0))
         recorder = Recorder(recording_path(record)) if record else None
+        connecting = session if not isinstance(session, AsyncMusicSession) else asyncio.sleep(0, session)
         player, session = await asyncio.gather(
             asyncio.to_thread(open_device, ring, device=device, buffer_ms=buffer_ms, audio=audio), connecting,
             return_exceptions=True)

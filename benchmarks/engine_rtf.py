@@ -1,6 +1,7 @@
 """Real-time factor of the embedded engine, per core.
 
     python benchmarks/engine_rtf.py [--seconds 60] [--sessions 1 4 16]
+    python benchmarks/engine_rtf.py --seconds 0 --sessions 8 --pacing realtime --chunk-ms 40   # listeners
 
 For each of three contrasting prompt sets, renders ``seconds`` of a full
 arrangement (drums, bass, harmony, lead, effects, master bus) in the server's
@@ -93,12 +94,12 @@ def cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-async def one_session(url: str, index: int, seconds: float) -> float:
-    """Render ``seconds`` of session ``index``'s music (asap pacing); returns the seconds received."""
+async def one_session(url: str, index: int, seconds: float, pacing: str = "asap", chunk_ms: int | None = None) -> float:
+    """Render ``seconds`` of session ``index``'s music; returns the seconds received."""
     from livemusic import AsyncLiveMusic
 
     frames = 0
-    async with AsyncLiveMusic(url=url).connect(pacing="asap") as session:
+    async with AsyncLiveMusic(url=url).connect(pacing=pacing, chunk_ms=chunk_ms) as session:
         await session.set_weighted_prompts(PROMPTS[index % len(PROMPTS)])
         await session.set_music_generation_config({"bpm": 80 + 7 * index % 110, "seed": index})
         await session.play()
@@ -109,9 +110,10 @@ async def one_session(url: str, index: int, seconds: float) -> float:
     return frames / 48_000
 
 
-async def measure(url: str, pid: int, sessions: range, seconds: float) -> tuple[float, float]:
+async def measure(url: str, pid: int, sessions: range, seconds: float, pacing: str = "asap",
+                  chunk_ms: int | None = None) -> tuple[float, float]:
     cpu, start = cpu_of(pid), time.perf_counter()
-    audio = sum(await asyncio.gather(*(one_session(url, i, seconds) for i in sessions)))
+    audio = sum(await asyncio.gather(*(one_session(url, i, seconds, pacing, chunk_ms) for i in sessions)))
     wall = time.perf_counter() - start
     return audio / (cpu_of(pid) - cpu), audio / wall
 
@@ -138,16 +140,17 @@ def serving() -> Iterator[tuple[str, int]]:
         server.wait()
 
 
-def measure_server(session_counts: list[int], seconds: float) -> None:
+def measure_server(session_counts: list[int], seconds: float, pacing: str = "asap", chunk_ms: int | None = None) -> None:
     """Print the server's figures for each number of concurrent sessions."""
     with serving() as (url, pid):
-        print(f"one server, asap pacing, {seconds:g} s of audio per session, {os.cpu_count()} cores")
+        chunks = f"{chunk_ms} ms chunks" if chunk_ms else "the server's default chunks"
+        print(f"one server, {pacing} pacing, {chunks}, {seconds:g} s of audio per session, {os.cpu_count()} cores")
         first = 0
         for n in session_counts:
             sessions = range(first, first + n)  # sessions never met before (tempo and seed differ)
             first += n
             for run in ("first", "again"):
-                per_core, streams = asyncio.run(measure(url, pid, sessions, seconds))
+                per_core, streams = asyncio.run(measure(url, pid, sessions, seconds, pacing, chunk_ms))
                 print(f"  {n:3d} sessions, {run}: {per_core:6.1f}x real time per server core, "
                       f"{streams:6.1f} real-time streams of wall-clock throughput")
 
@@ -159,7 +162,14 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, nargs="*", default=[1, 4, 16],
                         help="concurrent sessions on one server (none: skip the server part)")
     parser.add_argument("--session-seconds", type=float, default=20.0, help="audio per session (default 20)")
+    parser.add_argument("--pacing", choices=["asap", "realtime"], default="asap",
+                        help="server sessions rendered as fast as possible, or paced as a listener's (default asap)")
+    parser.add_argument("--chunk-ms", type=int, help="chunk length the server sessions ask for (livemusic's "
+                                                     "client asks 40 for a listener)")
     args = parser.parse_args()
+    if args.seconds <= 0:  # the server part alone
+        measure_server(args.sessions, args.session_seconds, args.pacing, args.chunk_ms)
+        return
     print(f"engine real-time factor per core ({args.seconds:g} s per preset, 48 kHz stereo, "
           f"{CHUNK * 1000 // SAMPLE_RATE} ms chunks"
           f"{', with stems' if args.stems else ''})")
@@ -174,7 +184,7 @@ def main() -> None:
         print(f"  {name:28s} {cold:7.1f}x {warm:7.1f}x")
     print(f"  {'lowest':28s} {min(colds):7.1f}x {min(warms):7.1f}x   (target >= 100x, goal 500x)")
     if args.sessions:
-        measure_server(args.sessions, args.session_seconds)
+        measure_server(args.sessions, args.session_seconds, args.pacing, args.chunk_ms)
 
 
 if __name__ == "__main__":

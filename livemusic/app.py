@@ -205,12 +205,13 @@ async def render_preset(preset: Preset | None, options: RenderOptions) -> Path:
         length = _duration(options.duration)
         bars, seconds = (length.beats / BEATS_PER_BAR, None) if length.is_musical else (None, length.amount)
     source: dict[str, Any] = {"preset": preset} if preset is not None else {"prompts": options.prompts}
+    progress = _Progress()
     try:
         clip = await arender(**source, **options.config, bars=bars, seconds=seconds, stems=options.stems,
                              midi=options.midi, loop=options.loop, backend=options.backend, url=options.url,
-                             api_key=options.api_key, progress=_progress)
+                             api_key=options.api_key, progress=progress)
     finally:
-        sys.stderr.write("\n")
+        progress.close()
     path = clip.write(options.out, float32=options.float32, sample_rate=options.sample_rate)
     extras = [what for what, asked in (("stems", options.stems), ("MIDI", options.midi)) if asked]
     print(f"wrote {path} ({clip.seconds:.2f} s, {round(clip.bars, 2):g} bars"
@@ -218,8 +219,34 @@ async def render_preset(preset: Preset | None, options: RenderOptions) -> Path:
     return path
 
 
-def _progress(done: int, total: int) -> None:
-    width = 30
-    filled = int(width * done / total)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {100 * done / total:5.1f}%")
-    sys.stderr.flush()
+class _Progress:
+    """Render progress on stderr: a bar with an ETA on a terminal (10 redraws a second at most);
+    elsewhere (logs, CI) a plain line at each quarter."""
+
+    def __init__(self, stream=sys.stderr) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self._start = time.monotonic()
+        self._next_draw = 0.0
+        self._quarters = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        fraction = done / total if total else 1.0
+        if not self.tty:
+            if int(fraction * 4) > self._quarters:
+                self._quarters = int(fraction * 4)
+                print(f"rendered {100 * fraction:.0f}%", file=self.stream, flush=True)
+            return
+        now = time.monotonic()
+        if now < self._next_draw and done < total:
+            return
+        self._next_draw = now + 0.1
+        eta = (now - self._start) * (1 - fraction) / fraction if fraction > 0 else 0.0
+        filled = int(30 * fraction)
+        self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {100 * fraction:5.1f}%  ETA {eta:3.0f} s")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()

@@ -53,6 +53,28 @@ def test_invalid_preset_exits_2_naming_file_line_and_field(tmp_path):
     assert f"{bad}:4" in result.stderr and "bpm" in result.stderr and "60 and 200" in result.stderr
 
 
+def test_invalid_preset_prints_one_line_and_no_traceback_from_the_engine(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nprompts: {techno: 1.0}\nconfig:\n  bpm: 300\nduration: 10\n")
+    for command in ("play", "repl"):
+        result = livemusic(command, str(bad), "--no-audio")
+        assert result.returncode == 2
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+
+
+def test_recording_to_a_missing_folder_names_the_folder(tmp_path):
+    result = livemusic("play", str(PRESET), "--no-audio", "--record", str(tmp_path / "nowhere" / "x.wav"))
+    assert result.returncode == 2
+    assert f"the folder {tmp_path / 'nowhere'} does not exist" in result.stderr
+
+
+def test_render_progress_is_a_few_plain_lines_when_not_a_terminal(tmp_path):
+    result = livemusic("render", str(PRESET), "--out", str(tmp_path / "x.wav"), "--bars", "8")
+    assert result.returncode == 0, result.stderr
+    assert "\r" not in result.stderr
+    assert result.stderr.count("rendered") <= 4 and "rendered 100%" in result.stderr
+
+
 def test_missing_preset_exits_2(tmp_path):
     result = livemusic("play", str(tmp_path / "none.yaml"), "--no-audio")
     assert result.returncode == 2

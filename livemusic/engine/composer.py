@@ -67,6 +67,11 @@ GROOVE_TEMPLATES: dict[str, np.ndarray] = {
                      ohat={6: 0.2, 14: 0.3}, perc={12: 0.2}),
     "shuffle": _pattern(kick={0: 0.9, 8: 0.6, 11: 0.2}, snare={4: 0.6, 12: 0.7, 7: 0.2, 15: 0.2}, hat={4: 0.8, 12: 0.8},
                         ride={0: 1.0, 4: 1.0, 6: 0.8, 8: 1.0, 12: 1.0, 14: 0.8}),
+    # metal: double kick on every 16th, a heavy backbeat, crash-ride on the quarters
+    "double": _pattern(kick=_every(0, 1, 0.92), snare={4: 1.0, 12: 1.0}, ride=_every(0, 4, 0.9), hat=_every(2, 4, 0.3)),
+    # flamenco rumba: cajon bass and slap, palmas (hand claps, on the rim voice) on the off-beats
+    "rumba": _pattern(kick={0: 1.0, 3: 0.7, 8: 0.9, 11: 0.6}, snare={4: 0.9, 12: 0.9, 14: 0.35, 7: 0.2},
+                      rim={2: 0.85, 6: 0.85, 10: 0.85, 14: 0.85, 0: 0.3}, shaker=_every(1, 2, 0.25)),
     "march": _pattern(kick={0: 1.0, 8: 0.9}, snare={4: 0.9, 12: 0.9, 6: 0.4, 7: 0.3, 14: 0.5, 15: 0.4},
                       hat=_every(0, 4, 0.4), ride=_every(0, 4, 0.2)),
 }
@@ -110,6 +115,10 @@ HARM_TEMPLATES = {
     "skank": (_steps(_every(2, 4, 1.0)), 0.9),
     "strum": (_steps({0: 1.0, 4: 0.5, 6: 0.7, 8: 0.5, 10: 0.7, 12: 0.5, 14: 0.4}), 2.0),
     "arp": (_steps({}), 1.0),
+    # palm-muted power-chord chugs on the 8ths (16ths as density rises), short and tight
+    "chug": (_steps(_every(0, 2, 1.0) | _every(1, 2, 0.3)), 0.6),
+    # rasgueado: flurries of strums, down and up, accents on the beats
+    "rasgueado": (_steps({0: 1.0, 2: 0.7, 3: 0.8, 4: 0.6, 6: 0.9, 8: 1.0, 10: 0.7, 11: 0.8, 12: 0.6, 14: 0.9}), 1.4),
 }
 #: Chord progressions as major-scale degrees (0 = I ... 5 = vi), one chord per slot.
 PROGRESSION_BANK = {
@@ -118,7 +127,13 @@ PROGRESSION_BANK = {
     "jazz": ((1, 4, 0, 0), (1, 4, 0, 5), (0, 5, 1, 4), (2, 5, 1, 4), (3, 2, 1, 0)),
     "vamp": ((5, 5, 5, 5), (5, 5, 3, 3), (5, 5, 5, 4), (1, 1, 1, 1)),
     "modal": ((1, 4, 1, 4), (4, 3, 4, 3), (1, 1, 0, 0), (5, 6, 5, 6), (2, 1, 2, 1)),
+    # Phrygian (centre on the 3rd degree): the Andalusian cadence down to it, and the I-bII sway
+    "phrygian": ((5, 4, 3, 2), (2, 3, 2, 3), (2, 3, 4, 3), (5, 4, 3, 2, 2, 3, 2, 2)),
+    # Mixolydian (centre on the 5th degree): I-bVII-IV-I
+    "mixolydian": ((4, 3, 0, 4), (4, 4, 3, 3), (4, 0, 3, 4)),
 }
+#: Where a progression family puts the mode's centre (default: its first chord).
+_MODE_CENTRE = {"phrygian": 2, "mixolydian": 4}
 
 
 @dataclass(frozen=True)
@@ -174,6 +189,7 @@ class _Bar:
     start: int                 # first frame
     step_len: float            # frames per 16th
     swing: float
+    humanize: float
     chords: tuple[int, ...]    # degrees for each half (1 or 2 entries)
     drum_u: np.ndarray
     bass_u: np.ndarray
@@ -244,6 +260,7 @@ class _Derived:
         self.clap, self.acoustic = g("kit_clap"), g("kit_acoustic")
         self.register, self.width, self.ext, self.drone = g("register"), g("width"), g("ext"), g("drone")
         self.arp, self.vocal = g("arp"), g("vocal")
+        self.power, self.humanize = g("power"), g("humanize")
         self.memo: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.drum_p = None
         if ctl.drums and self.drums > 0.03:
@@ -270,7 +287,7 @@ class _Derived:
         self.harm_w = style.weights("h", HARM_PATTERNS)
         hp = sum(wt * HARM_TEMPLATES[h][0] for h, wt in self.harm_w.items() if h != "arp" and wt > 0.01)
         self.harm_p = hp if isinstance(hp, np.ndarray) else np.zeros(STEPS)
-        self.harm_start = self.harm_w["pad"] + self.harm_w["strum"]
+        self.harm_start = self.harm_w["pad"] + self.harm_w["strum"] + self.harm_w["rasgueado"]
         extra = np.where(np.arange(STEPS) % 2 == 0, 0.3, 0.15)
         self.harm_p_sharp = _sharpen(_dens(self.harm_p, extra, dens), temp)
         self.harm_start_p = float(_sharpen(_dens(np.array([max(self.harm_start, 0.0)]), np.array([0.3]), dens), temp)[0])
@@ -315,6 +332,7 @@ class Composer:
     _arp_tones: list[int] = []
 
     _d_sec: Section | None = None
+    _held: dict[int, int] = {}  # pad notes held over into the next chord: midi -> frame until which they sound
     _eff: tuple[Controls, Section, Controls] | None = None
 
     def reseed(self, seed: int) -> None:
@@ -389,6 +407,8 @@ class Composer:
         delay = 0.0
         if step % 2 == 1:
             delay = bar.swing * 0.33
+        if bar.humanize > 0.02:  # players sit a few milliseconds behind the grid, never exactly on it
+            delay += bar.humanize * 0.1 * bar.vel_u[1, (step + 7) % STEPS]
         return bar.start + int(round((step + delay) * bar.step_len))
 
     def _begin_bar(self, style: Style, ctl: Controls) -> None:
@@ -435,7 +455,7 @@ class Composer:
             lead_u, pitch_u = vary(ph.lead_u[i % 2]), vary(ph.pitch_u)
         self.bar = _Bar(
             index=i, start=self.next_bar_start, step_len=60.0 / ctl.bpm / 4.0 * self.sr,
-            swing=float(np.clip(style["swing"], 0.0, 1.0)), chords=chords,
+            swing=float(np.clip(style["swing"], 0.0, 1.0)), humanize=float(np.clip(style["humanize"], 0.0, 1.0)), chords=chords,
             drum_u=drum_u, bass_u=bass_u, harm_u=harm_u,
             lead_u=lead_u, pitch_u=pitch_u, vel_u=rng.random((4, STEPS)),
             fill=(arr.last_bar and not arr.section.build)
@@ -460,7 +480,7 @@ class Composer:
         # Earlier progressions in the bank are the more idiomatic ones.
         prog = bank[self._choose(-0.5 * np.arange(len(bank)), rng.random(), temp, ctl.top_k)]
         # The mode's tonic (0 major, 5 minor, 1 dorian...) is where the progression starts.
-        self.mode_tonic = prog[0]
+        self.mode_tonic = _MODE_CENTRE.get(fam, prog[0])
         # A new section mostly brings new patterns; phrases within one mostly keep them.
         keep = old is not None and rng.random() > min(0.35 * temp + 0.45 * new_section, 1.0)
         if keep:
@@ -642,18 +662,28 @@ class Composer:
         centre = self._centre(d, ctl, 62.0)
         pcs = self.chord_pcs(chord, d.ext)
         if bar.harm_u[s] < p or (chord_start and w["pad"] > 0.25):
-            notes = self._voice(pcs, centre)
+            if d.power > 0.5:  # power chord: root, fifth and octave, low
+                root = _nearest(pcs[0], centre - 12)
+                notes = [root, root + (self.pc(chord + 4) - pcs[0]) % 12, root + 12]
+            else:
+                notes = self._voice(pcs, centre)
             lengths = [(wt, art if art else (chord_steps - (s % chord_steps if chord_steps <= 16 else s)))
                        for wt, art in d.harm_lengths]
             total = sum(wt for wt, _ in lengths) or 1.0
             length = sum(wt * ln for wt, ln in lengths) / total * sec * 0.97
             if chord_start and w["pad"] > 0.25:
                 length = max(length, chord_steps * sec * 0.97 * w["pad"] / max(w["pad"], 0.5))
-            strum = w["strum"] * 0.012 * self.sr
+            strum = (w["strum"] + 1.5 * w["rasgueado"]) * 0.012 * self.sr
             vel = level * 0.55 * (0.8 + 0.35 * bar.vel_u[2, s]) * (1.0 if chord_start else 0.8)
-            for k, m in enumerate(notes):
-                pan = (k / max(len(notes) - 1, 1) - 0.5) * 0.8 * d.width
-                out.append(Event(STEM_HARM, onset + int(k * strum), "harm", midi=m, dur=max(length, 0.06), vel=vel, pan=pan, var=k))
+            order = range(len(notes)) if s % 2 == 0 or w["rasgueado"] < 0.3 else range(len(notes) - 1, -1, -1)  # up-strokes
+            held = self._held_over(notes, bar, s, onset, chord_steps * sec, chord_start and w["pad"] > 0.25)
+            for k, i in enumerate(order):
+                m = notes[i]
+                if m in held and held[m] == 0.0:
+                    continue  # still sounding from the last chord: a held voice
+                pan = (i / max(len(notes) - 1, 1) - 0.5) * 0.8 * d.width
+                out.append(Event(STEM_HARM, onset + int(k * strum), "harm", midi=m, dur=max(length + held.get(m, 0.0), 0.06),
+                                 vel=vel, pan=pan, var=i))
         # arpeggio voice (harmony archetype "arp" plus the style's arp amount)
         arp_w = max(w["arp"], d.arp * 0.6)
         if arp_w > 0.05:
@@ -676,6 +706,25 @@ class Composer:
             tonic = self.pc(self.mode_tonic)
             for k, m in enumerate((48 + tonic, 55 + tonic)):
                 out.append(Event(STEM_HARM, onset, "drone", midi=m, dur=32 * sec, vel=0.22 * d.drone, pan=(-0.3, 0.3)[k]))
+
+    def _held_over(self, notes: list[int], bar: _Bar, s: int, onset: int, chord_len: float, pad: bool) -> dict[int, float]:
+        """Voice leading for sustained chords: common tones are held, not struck again.
+
+        Returns, per note, 0.0 if it still sounds from the last chord (skip it), or the
+        seconds it is held on into the next chord (its pitch class is in that one too).
+        """
+        if not pad:
+            self._held = {}
+            return {}
+        out = {m: 0.0 for m in notes if self._held.get(m, -1) >= onset}
+        nxt = bar.chords[1] if len(bar.chords) == 2 and s < 8 else self._next_chord(bar)
+        upcoming = set(self.chord_pcs(nxt, self._d.ext))
+        self._held = {}
+        for m in notes:
+            if m not in out and m % 12 in upcoming:
+                out[m] = chord_len
+                self._held[m] = onset + int(1.5 * chord_len * self.sr)
+        return out
 
     def _lead_scores(self, pcs, centre, prev, target, s) -> tuple[np.ndarray, np.ndarray]:
         """Candidate melody notes: near the last note, toward the contour, chord tones on beats."""

@@ -339,6 +339,8 @@ class Timbre:
     detune: float = 0.0      # unison detune (0..1 -> 0..25 cents)
     vibrato: float = 0.0
     drive: float = 0.0
+    cabinet: float = 0.0     # a guitar speaker cabinet after the drive (amp distortion)
+    ensemble: float = 0.0    # a section: five detuned players instead of two
 
 
 _VOWELS = {  # formant frequencies (Hz) and bandwidths of sung vowels
@@ -460,6 +462,9 @@ def _render_tone(tb: Timbre, midi: float, dur: float, vel: float, bright: float,
         k = 1.0 + tb.drive * 8.0
         out = np.tanh(out * F32(k)) * F32(1.0 / math.tanh(k))
         out = _without_local_dc(out, round(sr / f0 * math.ceil(0.02 * f0)))  # before the envelope: steady level
+    if tb.cabinet > 0.02:  # a 4x12 cabinet: no lows under 90 Hz, a presence bump near 5 kHz, little above 7 kHz
+        cab = filt(filt(filt(out, "hp", 90.0, 0.7, sr), "lp", 5200.0, 1.6, sr), "lp", 7500.0, 0.7, sr)
+        out = F32(1.0 - tb.cabinet) * out + F32(1.4 * tb.cabinet) * cab
     out *= env
     out -= env * F32(out.sum() / max(env.sum(), 1e-9))  # no DC: remove the note's mean, shaped by its envelope
     return _finish(out, vel)
@@ -530,7 +535,10 @@ def _oscillators(tb: Timbre, f0: float, n: int, sr: float, brightmul: float,
     voices = [(steady, ((1.0, 0.0),))]
     if tb.detune >= 0.05:
         cents = tb.detune * 25.0 / 1200.0
-        voices.append((0.5 * buzz, ((2.0 ** -cents, 0.0), (2.0 ** cents, 0.37))))
+        reads = ((2.0 ** -cents, 0.0), (2.0 ** cents, 0.37))
+        if tb.ensemble > 0.3:  # a section: players spread around the pitch, each at its own phase
+            reads += ((2.0 ** (-0.45 * cents), 0.61), (2.0 ** (0.55 * cents), 0.83), (2.0 ** (0.1 * cents), 0.19))
+        voices.append((buzz / len(reads), reads))
     else:
         steady += buzz
     freqs = np.arange(count + 1) * f0

@@ -100,6 +100,14 @@ async def test_a_loop_tiled_three_times_steps_no_more_at_its_seams_than_inside(s
     assert seam <= np.percentile(inside, 99)
 
 
+async def test_a_loop_resampled_to_44_1_khz_still_joins_seamlessly(server, tmp_path):
+    clip = await livemusic.arender("dub techno", bpm=120, bars=2, seed=5, loop=True, url=server.url)
+    audio = read(clip.write(tmp_path, sample_rate=44_100))
+    assert len(audio) == 4 * 44_100
+    seam, inside = seam_steps(audio)
+    assert seam <= np.percentile(inside, 99)
+
+
 async def test_a_loop_starts_and_ends_within_1_lu(server, tmp_path):
     clip = await livemusic.arender("dub techno", bpm=120, bars=2, seed=5, loop=True, url=server.url)
     audio = read(clip.write(tmp_path))

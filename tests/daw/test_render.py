@@ -141,6 +141,13 @@ async def test_midi_has_tempo_meter_and_each_part_on_its_channel_drums_on_10(ser
     assert song.length == pytest.approx(clip.seconds, abs=0.002)
 
 
+async def test_the_vocalization_voice_has_its_own_midi_track(server):
+    clip = await livemusic.arender("ambient choir", bpm=90, bars=8, seed=2, midi=True,
+                                   music_generation_mode="VOCALIZATION", url=server.url)
+    [vocal] = [track for track in clip.midi.tracks if track.name == "Vocal"]
+    assert {m.channel for m in vocal if m.type == "note_on"} == {3}
+
+
 async def test_on_audio_gets_the_music_as_it_renders(server):
     blocks = []
     clip = await livemusic.arender("bossa nova", bpm=92, bars=1, seed=7, url=server.url, on_audio=blocks.append)

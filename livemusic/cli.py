@@ -76,12 +76,13 @@ def main(verbose: int) -> None:
 @click.option("--max-sessions-per-address", type=click.IntRange(1), help="Sessions per client address (default 32).")
 @click.option("--idle-timeout", type=click.FloatRange(1),
               help="Seconds without a message or audio before a session is closed (default 600).")
+@click.option("--max-session-seconds", type=click.FloatRange(1),
+              help="End sessions after this long (1001), with a notice ahead so livemusic clients rotate.")
 @click.option("--child", is_flag=True, hidden=True,
               help="Run as the embedded engine of a parent: print LISTENING <port>, exit when stdin closes.")
 def serve(host: str, port: int, certfile: str | None, keyfile: str | None, token: str | None,
           resume_secret: str | None, max_sessions: int | None, max_sessions_per_address: int | None,
-          idle_timeout: float | None,
-          child: bool) -> None:
+          idle_timeout: float | None, max_session_seconds: float | None, child: bool) -> None:
     """Run the embedded engine as a BidiGenerateMusic server (Google's SDK can connect).
 
     SIGTERM closes every session with 1001 (clients resume elsewhere) and exits 0.
@@ -94,7 +95,7 @@ def serve(host: str, port: int, certfile: str | None, keyfile: str | None, token
         _fail(InvalidInputError("--keyfile needs --certfile"))
     context = ssl_context(certfile, keyfile) if certfile else None
     chosen = {"max_sessions": max_sessions, "max_sessions_per_address": max_sessions_per_address,
-              "idle_timeout_s": idle_timeout}
+              "idle_timeout_s": idle_timeout, "max_session_s": max_session_seconds}
     limits = Limits(**{name: value for name, value in chosen.items() if value is not None})
     try:
         server = MusicServer(host, port, ssl_context=context, limits=limits, token=token or None,

@@ -398,6 +398,12 @@ class LiveMusicResumptionUpdate(ServerModel):
     new_handle: str
 
 
+class LiveMusicGoAway(ServerModel):
+    """livemusic extension: the server will end this session in ``time_left_s`` seconds (a time limit)."""
+
+    time_left_s: float
+
+
 class LiveMusicServerMessage(ServerModel):
     """One server frame. Unknown top-level keys are ignored; ``warning`` is surfaced."""
 
@@ -407,6 +413,8 @@ class LiveMusicServerMessage(ServerModel):
     warning: str | None = None
     #: livemusic extension, sent only to clients that asked for extensions in setup.
     livemusic_resumption_update: LiveMusicResumptionUpdate | None = None
+    #: livemusic extension: a notice that the session is about to end; open the next one now.
+    livemusic_go_away: LiveMusicGoAway | None = None
 
     BINARY_PATHS: ClassVar[tuple[str, ...]] = (
         "serverContent.audioChunks.*.data", "serverContent.audioChunks.*.livemusicStems.*")

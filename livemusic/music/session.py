@@ -12,7 +12,9 @@ an ephemeral loopback port.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterable
 from typing import Any
@@ -23,6 +25,7 @@ from livemusic.audio.pcm import decode_pcm, parse_mime
 from livemusic.errors import ConnectionClosedError, InvalidInputError
 from livemusic.music.embedded import EmbeddedEngine
 from livemusic.music.reconnect import Backoff, EventKind, SessionEvent, reconnect
+from livemusic.music.rotation import Rotation
 from livemusic.live import (
     Endpoint,
     LiveConnection,
@@ -49,6 +52,7 @@ from livemusic.types import (
 
 log = logging.getLogger("livemusic.music")
 
+MusicConnection = LiveConnection[LiveMusicClientMessage, LiveMusicServerMessage]
 BACKENDS = ("embedded", "gemini")
 
 
@@ -180,6 +184,8 @@ class AsyncMusicSession:
     #: Seconds a session keeps trying to reconnect before the close reaches the caller.
     reconnect_timeout: float = 60.0
     backoff: Backoff = Backoff()
+    #: Seconds of a new session's audio dropped while the model settles, on a rotation that replays.
+    settle_s: float = 5.0
 
     def __init__(self, connection: LiveConnection[LiveMusicClientMessage, LiveMusicServerMessage],
                  setup: dict[str, Any] | None = None) -> None:
@@ -195,6 +201,10 @@ class AsyncMusicSession:
         self.on_event: Callable[[SessionEvent], None] | None = None
         #: Whether to reconnect after a retryable close (not on a child engine that is gone with its process).
         self.reconnect = connection.endpoint.backend != "embedded"
+        #: Rotate to a new session this long after a connection opened (Google's sessions last about
+        #: 10 minutes); livemusic's server sends a notice instead when it has a limit.
+        self.rotate_after_s: float | None = 540.0 if connection.endpoint.backend == "gemini" else None
+        self._opened_at = time.monotonic()
         self._prompts: tuple[WeightedPrompt, ...] = ()
         self._config = LiveMusicGenerationConfig()
         self._playback = PlaybackState.STOPPED
@@ -224,21 +234,27 @@ class AsyncMusicSession:
 
     async def _reopen(self, handle: str | None) -> bool:
         """Replace the connection by a new one to the same endpoint; whether it resumed from ``handle``."""
+        self._conn, resumed = await self._open_next(handle)
+        self._opened_at = time.monotonic()
+        return resumed
+
+    async def _open_next(self, handle: str | None) -> tuple[MusicConnection, bool]:
+        """A new connection to the same endpoint, resumed from ``handle`` where the server can, else replayed."""
         setup = dict(self._setup)
         connection = await LiveConnection.connect(self._conn.endpoint, MUSIC)
         resumed = handle is not None and "resume" in connection.extensions
         if resumed:
             setup["livemusic_resume"] = {"handle": handle, "position": self._frames_received}
-        self._conn = await _connect(self._conn.endpoint, setup, connection)
+        connection = await _connect(self._conn.endpoint, setup, connection)
         if not resumed or self._replay:
             self._replay = False
             if self._prompts:
-                await self._conn.send(LiveMusicClientMessage(
+                await connection.send(LiveMusicClientMessage(
                     client_content=LiveMusicClientContent(weighted_prompts=list(self._prompts))))
-            await self._conn.send(LiveMusicClientMessage(music_generation_config=self._config))
+            await connection.send(LiveMusicClientMessage(music_generation_config=self._config))
             if self._playback is PlaybackState.PLAYING:
-                await self._conn.send(LiveMusicClientMessage(playback_control=PlaybackControl.PLAY))
-        return resumed
+                await connection.send(LiveMusicClientMessage(playback_control=PlaybackControl.PLAY))
+        return connection, resumed
 
     def _emit(self, kind: EventKind, detail: str, code: int | None = None) -> None:
         event = SessionEvent(kind, detail, code)
@@ -401,11 +417,58 @@ class AsyncMusicSession:
                     self._reconnecting = False
 
     async def audio(self) -> AsyncIterator[np.ndarray]:
-        """The stream's audio as int16 arrays shaped ``(frames, 2)``."""
-        async for message in self.receive():
-            for chunk in message.audio_chunks:
-                if chunk.data:
-                    yield decode_pcm(chunk.data, chunk.mime_type)
+        """The stream's audio as int16 arrays shaped ``(frames, 2)``.
+
+        It goes on across session rotations (see :mod:`livemusic.music.rotation`), cross-faded over a bar.
+        """
+        rotation: Rotation | None = None
+        rotation_from = 0  # self._frames_received when the rotation began
+        try:
+            async for message in self.receive():
+                before = self._frames_received - sum(len(c.data) // 4 for c in message.audio_chunks)
+                if rotation is None and self._rotation_due(message):
+                    rotation, rotation_from = await self._start_rotation(), self._frames_received
+                for chunk in message.audio_chunks:
+                    if not chunk.data:
+                        continue
+                    block = decode_pcm(chunk.data, chunk.mime_type)
+                    if rotation is not None:
+                        block = rotation.mix(block, before - rotation_from)
+                    before += len(block)
+                    yield block
+                    if rotation is not None and rotation.finished:
+                        rest = await rotation.take_over()
+                        await self._switch_to(rotation)
+                        rotation = None
+                        self._frames_received += len(rest)
+                        if len(rest):
+                            yield rest
+        finally:
+            if rotation is not None:
+                await rotation.abandon()
+
+    def _rotation_due(self, message: LiveMusicServerMessage) -> bool:
+        if message.livemusic_go_away is not None:
+            return True
+        return self.rotate_after_s is not None and time.monotonic() - self._opened_at >= self.rotate_after_s
+
+    async def _start_rotation(self) -> Rotation | None:
+        bpm = self._config.bpm or 120
+        try:
+            connection, resumed = await self._open_next(self._resume_handle)
+        except ConnectionClosedError as exc:
+            log.warning("could not open the next session (%s): the current one plays until it ends", exc)
+            self._opened_at = time.monotonic()  # try again after rotate_after_s
+            return None
+        return Rotation(connection, settle_s=0.0 if resumed else self.settle_s,
+                        fade_frames=round(240 / bpm * SAMPLE_RATE), aligned=resumed)
+
+    async def _switch_to(self, rotation: Rotation) -> None:
+        old, self._conn = self._conn, rotation.connection
+        self._opened_at = time.monotonic()
+        self._resume_handle = rotation.handle or self._resume_handle
+        asyncio.get_running_loop().create_task(old.close())
+        self._emit(EventKind.ROTATED, "next session cross-faded in over a bar")
 
     async def close(self) -> None:
         """Close the session cleanly (1000), and stop the embedded engine it ran on. Idempotent."""

@@ -40,6 +40,13 @@ class Limits:
     setup_timeout_s: float = 10.0
     #: Seconds with no client message and no audio sent before the session is closed (1001).
     idle_timeout_s: float = 600.0
+    #: Seconds a session may last; extended clients get a notice (``livemusicGoAway``) ahead, then 1001.
+    max_session_s: float | None = None
+
+    @property
+    def go_away_notice_s(self) -> float:
+        """How long before the session limit the notice goes out."""
+        return min(10.0, (self.max_session_s or 0.0) / 2)
 
 
 def check_message(message: LiveMusicClientMessage, limits: Limits) -> None:

@@ -46,6 +46,7 @@ from livemusic.server.session import MusicSession
 from livemusic.types import (
     SAMPLE_RATE,
     LiveMusicClientMessage,
+    LiveMusicGoAway,
     LiveMusicResumptionUpdate,
     LiveMusicServerMessage,
     PlaybackState,
@@ -203,6 +204,8 @@ class MusicServer:
             tasks = {asyncio.create_task(self._read(client, session)),
                      asyncio.create_task(self._produce(client, session)),
                      asyncio.create_task(self._watch_idle(client))}
+            if self.limits.max_session_s is not None:
+                tasks.add(asyncio.create_task(self._limit_time(client)))
             try:
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             finally:
@@ -265,6 +268,18 @@ class MusicServer:
         update = LiveMusicServerMessage(livemusic_resumption_update=LiveMusicResumptionUpdate(new_handle=handle))
         await client.ws.send(client.protocol.send(update))
         client.handle_sent_for = (session.version, session.position)
+
+    async def _limit_time(self, client: _Client) -> None:
+        """End the session (1001) after ``max_session_s``, with a go-away notice ahead to extended clients."""
+        limit, notice = self.limits.max_session_s, self.limits.go_away_notice_s
+        assert limit is not None
+        await asyncio.sleep(limit - notice)
+        if client.protocol.extended:
+            await client.ws.send(client.protocol.send(
+                LiveMusicServerMessage(livemusic_go_away=LiveMusicGoAway(time_left_s=notice))))
+        await asyncio.sleep(notice)
+        raise ProtocolError(f"session time limit reached ({limit:g} s): open a new session",
+                            code=CloseCode.GOING_AWAY)
 
     async def _watch_idle(self, client: _Client) -> None:
         """End the session (1001) after ``idle_timeout_s`` with no message received and no audio sent."""

@@ -1,8 +1,9 @@
 """16 paced sessions at once for 30 s: every listener hears its stream with no gap.
 
 The server runs as ``livemusic serve`` in its own process; each session's
-chunks feed a virtual player with a 0.5 s buffer (``livemusic play``'s default
-for servers given by URL).
+chunks feed a virtual player with a 1 s buffer (twice ``livemusic play``'s
+default for servers given by URL: this machine is shared, and this one
+process decodes all 16 streams).
 """
 
 import asyncio
@@ -20,7 +21,7 @@ STYLES = ["deep house", "jazz trio", "ambient pads", "drum and bass", "bossa nov
 
 
 async def listen(url: str, index: int, until: float) -> Playout:
-    playout = Playout(buffer_s=0.5)
+    playout = Playout(buffer_s=1.0)
     async with AsyncLiveMusic(url=url).connect() as session:
         await session.set_weighted_prompts({STYLES[index % len(STYLES)]: 1.0})
         await session.set_music_generation_config({"bpm": 90 + 5 * index, "seed": index})

@@ -108,7 +108,7 @@ def heard_at(peaks: np.ndarray, start_ms: int, silence: bool) -> int | None:
 async def run(changes: int, seconds: float, buffer_ms: int | None, chunk_ms: int | None,
               source: str, save: str | None) -> None:
     buffer_ms = buffer_ms or BUFFER_MS["embedded"]
-    chunk_ms = chunk_ms or chunk_ms_for("embedded")
+    chunk_ms = chunk_ms or chunk_ms_for("embedded", buffer_ms)
     recorder = MonitorRecorder(source)
     sent: list[tuple[float, bool]] = []
     stage = await Stage.open(AsyncLiveMusic(backend="embedded").connect(chunk_ms=chunk_ms), buffer_ms=buffer_ms)
@@ -171,7 +171,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=0.0, help="play this much longer (underrun soak)")
     parser.add_argument("--buffer-ms", type=int, help=f"client buffer target (default {BUFFER_MS['embedded']})")
     parser.add_argument("--chunk-ms", type=int, help=f"chunk length asked of the engine "
-                                                      f"(default {chunk_ms_for('embedded')})")
+                                                      "(default: the buffer less 60 ms, 40-200)")
     parser.add_argument("--source", default="null.monitor", help="PulseAudio source to record")
     parser.add_argument("--save", metavar="WAV", help="also write the recording (and WAV.changes: times sent)")
     args = parser.parse_args()

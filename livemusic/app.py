@@ -145,7 +145,7 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
         player, _ = await asyncio.gather(
             asyncio.to_thread(open_device, ring, device=options.device, buffer_ms=buffer_ms, audio=options.audio),
             engine.start() if engine is not None else asyncio.sleep(0))
-        async with client.connect(model=preset.model, chunk_ms=chunk_ms_for(client.backend),
+        async with client.connect(model=preset.model, chunk_ms=chunk_ms_for(client.backend, buffer_ms),
                                   notes=midi is not None) as session:
             stage = Stage(session, ring, player, buffer_ms=buffer_ms, recorder=recorder, limit_seconds=duration)
             stage.start()

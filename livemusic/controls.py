@@ -123,9 +123,10 @@ class Controls:
         preset = source if isinstance(source, Preset) else None
         client = await client_for(options, preset, engine)
         model = {"model": preset.model} if preset else {}
-        stage = await Stage.open(client.connect(chunk_ms=chunk_ms_for(client.backend), **model),
-                                 buffer_ms=options.buffer_ms or BUFFER_MS[client.backend], device=options.device,
-                                 audio=options.audio, record=options.record)
+        buffer_ms = options.buffer_ms or BUFFER_MS[client.backend]
+        stage = await Stage.open(client.connect(chunk_ms=chunk_ms_for(client.backend, buffer_ms), **model),
+                                 buffer_ms=buffer_ms, device=options.device, audio=options.audio,
+                                 record=options.record)
         session = stage.session
         try:
             config = preset.config if preset else session.config

@@ -40,8 +40,8 @@ log = logging.getLogger("livemusic.stage")
 #: Playback buffer targets (ms) by backend: livemusic's engine answers at once; the hosted
 #: model takes ~2 s to respond anyway, and its chunks arrive in bursts.
 BUFFER_MS = {"embedded": 100, "gemini": 2000, "url": 500}
-#: Chunk length asked of livemusic's engine (its other clients get the server's default).
-CHUNK_MS = {"embedded": 40}
+#: Margin the buffer keeps over one chunk: chunks arrive whole, so the buffer swings by a chunk.
+CHUNK_MARGIN_MS = 60
 #: Frames per device buffer: small enough to count little in the latency, large enough for the callback.
 DEVICE_FRAMES = 1024
 
@@ -249,7 +249,16 @@ def fit(line: str, width: int | None = None) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def chunk_ms_for(backend: str) -> int | None:
-    """The chunk length to ask of this backend's server (``None``: the server's default)."""
-    return CHUNK_MS.get(backend)
+def chunk_ms_for(backend: str, buffer_ms: int | None = None) -> int | None:
+    """The chunk length to ask of livemusic's engine: the buffer target less a margin, 40-200 ms.
+
+    The buffer swings by a chunk as chunks arrive, so small chunks let a small buffer (a change heard
+    soon) play without underruns; each chunk costs the server a fixed amount, so a larger buffer
+    (``--buffer-ms``) asks for larger chunks and costs the server less. Other backends choose their
+    own chunks (``None``).
+    """
+    if backend != "embedded":
+        return None
+    target = buffer_ms or BUFFER_MS[backend]
+    return max(40, min(200, target - CHUNK_MARGIN_MS))
 

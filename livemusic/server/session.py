@@ -53,14 +53,10 @@ class MusicSession:
 
     def __init__(self, pacing: Pacing, *, stems: bool = False, extended: bool = False, notes: bool = False,
                  end: int | None = None) -> None:
-        # A paced session renders in blocks of its chunk length (within the generator's range), so
-        # an untimed change lands in the next chunk instead of at the next 200 ms block.
-        block = min(BLOCK_SECONDS, max(MIN_BLOCK_SECONDS, pacing.chunk_ms / 1000)) if pacing.realtime \
-            else BLOCK_SECONDS
-        self.generator = Generator(sample_rate=SAMPLE_RATE, block_seconds=block)
+        self.pacing = pacing
+        self.generator = self._generator()
         if end is not None:
             self.generator.end(end)
-        self.pacing = pacing
         self.stems = stems
         self.notes = notes
         self.extended = extended
@@ -151,6 +147,14 @@ class MusicSession:
         if control in (PlaybackControl.STOP, PlaybackControl.RESET_CONTEXT):
             self.generator.reset()
 
+    def _generator(self, seed: int | None = None) -> Generator:
+        """A generator for this session: a paced one renders in blocks of its chunk length (within the
+        generator's range), so an untimed change lands in the next chunk, not at the next 200 ms block."""
+        pacing = self.pacing
+        block = min(BLOCK_SECONDS, max(MIN_BLOCK_SECONDS, pacing.chunk_ms / 1000)) if pacing.realtime \
+            else BLOCK_SECONDS
+        return Generator(sample_rate=SAMPLE_RATE, seed=seed, block_seconds=block)
+
     def resume_state(self) -> ResumeState:
         """What a resumption handle made now carries."""
         bar_line, bar_frames = self.generator.bar_line()
@@ -160,7 +164,7 @@ class MusicSession:
 
     def resume(self, state: ResumeState, position: int) -> None:
         """Continue a session from ``state`` at stream ``position``, on the same bar grid (before any render)."""
-        self.generator = Generator(sample_rate=SAMPLE_RATE, seed=state.seed)
+        self.generator = self._generator(seed=state.seed)
         self.generator.resume_at(position, state.bar_line, state.bar_frames)
         if state.prompts:
             self.generator.set_prompts(state.prompts)

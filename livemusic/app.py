@@ -20,7 +20,8 @@ from typing import Any
 
 from livemusic.audio.recorder import Recorder
 from livemusic.audio.ring import RingBuffer
-from livemusic.controls import LiveOptions, client_for
+from livemusic.controls import Controls, LiveOptions, client_for
+from livemusic.midi_control import MidiMapping
 from livemusic.errors import InvalidInputError
 from livemusic.music.embedded import EmbeddedEngine
 from livemusic.music.schedule import Scheduler
@@ -149,6 +150,7 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
                                   notes=midi is not None) as session:
             stage = Stage(session, ring, player, buffer_ms=buffer_ms, recorder=recorder, limit_seconds=duration)
             stage.start()
+            knobs = _start_knobs(preset, options, session, stage)
             if midi is not None:
                 _start_midi(midi, session)
             scheduler = _scheduler(preset, session, duration)
@@ -165,6 +167,8 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
             finally:
                 timeline.cancel()
                 await asyncio.gather(timeline, return_exceptions=True)
+                if knobs is not None:
+                    await knobs.close()
                 if midi is not None:
                     await midi.close()
                 await stage.close()
@@ -182,6 +186,16 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
                   f"skipped to hold the latency: {player.dropped_frames / SAMPLE_RATE:.2f} s", file=sys.stderr)
         if recorder is not None:
             print(f"recorded {recorder.seconds_written:.1f} s to {record}", file=sys.stderr)
+
+
+def _start_knobs(preset: Preset, options: PlayOptions, session: AsyncMusicSession, stage: Stage) -> Controls | None:
+    """With ``--midi`` (or a ``midi.port`` in the preset), the MIDI input's knobs and pads steer the music."""
+    mapping = preset.midi or MidiMapping()
+    if not (options.midi or mapping.port):
+        return None
+    controls = Controls(session, stage, name=preset.name)
+    controls.start_midi(options.midi or mapping.port or "", mapping)
+    return controls
 
 
 def _start_midi(midi: MidiOut, session: AsyncMusicSession) -> None:

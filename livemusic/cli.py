@@ -49,6 +49,8 @@ def _playing_options(command):
         click.option("--url", help="Any BidiGenerateMusic server (ws:// or wss://)."),
         click.option("--api-key", help="API key for Google (default: GOOGLE_API_KEY / GEMINI_API_KEY)."),
         click.option("--no-audio", is_flag=True, help="Do not open a sound device (record only)."),
+        click.option("--midi", metavar="PORT", help="Steer with this MIDI input's knobs and pads (the preset's "
+                                                     "midi: section; see `livemusic midi-learn`)."),
     ]):
         command = option(command)
     return command
@@ -131,7 +133,8 @@ def devices() -> None:
 @click.option("--midi-out", metavar="PORT",
               help="Send the engine's notes to this MIDI port (made as a virtual port if none has the name).")
 def play(preset: Path, duration: str | None, record: Path | None, device: str | None, buffer_ms: int | None,
-         backend: str | None, url: str | None, api_key: str | None, no_audio: bool, midi_out: str | None) -> None:
+         backend: str | None, url: str | None, api_key: str | None, no_audio: bool, midi: str | None,
+         midi_out: str | None) -> None:
     """Play PRESET through the sound card, following its timeline."""
     engine = _spawn_engine_early(backend, url, api_key)
     from livemusic.app import PlayOptions, play_preset
@@ -140,7 +143,7 @@ def play(preset: Path, duration: str | None, record: Path | None, device: str | 
     try:
         loaded = load_preset(preset)
         options = PlayOptions(duration=duration, record=record, device=device, buffer_ms=buffer_ms,
-                              backend=backend, url=url, api_key=api_key, audio=not no_audio, midi_out=midi_out)
+                              backend=backend, url=url, api_key=api_key, audio=not no_audio, midi=midi, midi_out=midi_out)
     except LiveMusicError as exc:
         _stop_engine(engine)
         _fail(exc)
@@ -151,7 +154,7 @@ def play(preset: Path, duration: str | None, record: Path | None, device: str | 
 @click.argument("preset", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @_playing_options
 def repl(preset: Path | None, record: Path | None, device: str | None, buffer_ms: int | None, backend: str | None,
-         url: str | None, api_key: str | None, no_audio: bool) -> None:
+         url: str | None, api_key: str | None, no_audio: bool, midi: str | None) -> None:
     """Live-code: a Python prompt (top-level await) steering the music while it plays."""
     engine = _spawn_engine_early(backend, url, api_key)
     from livemusic.controls import LiveOptions
@@ -164,7 +167,7 @@ def repl(preset: Path | None, record: Path | None, device: str | None, buffer_ms
         _stop_engine(engine)
         _fail(exc)
     options = LiveOptions(record=record, device=device, buffer_ms=buffer_ms, backend=backend, url=url,
-                          api_key=api_key, audio=not no_audio)
+                          api_key=api_key, audio=not no_audio, midi=midi)
     try:
         code = run_repl(loaded, options, engine=engine)
     except KeyboardInterrupt:
@@ -172,6 +175,38 @@ def repl(preset: Path | None, record: Path | None, device: str | None, buffer_ms
     except LiveMusicError as exc:
         _fail(exc)
     sys.exit(code)
+
+
+@main.command("midi-learn")
+@click.argument("preset", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("targets", nargs=-1)
+@click.option("--port", help="MIDI input (name or part of it; default: the preset's midi.port).")
+def midi_learn(preset: Path, targets: tuple[str, ...], port: str | None) -> None:
+    """Map knobs and pads by moving them; writes PRESET's midi: section.
+
+    TARGETS are prompts, config fields (brightness, density, bpm, ...), parts to toggle (mute_drums,
+    mute_bass, only_bass_and_drums) or actions (play, pause, stop, reset); default: the preset's
+    prompts, then brightness and density.
+    """
+    from livemusic.midi_control import MidiMapping, learn, open_input
+    from livemusic.presets import load_preset
+
+    async def run() -> None:
+        loaded = load_preset(preset)
+        mapping = loaded.midi or MidiMapping(port=port)
+        name = port or mapping.port
+        if not name:
+            raise InvalidInputError("midi-learn: name the MIDI input with --port")
+        midi_port, messages = open_input(name)
+        try:
+            chosen = list(targets) or [p.text for p in loaded.prompts] + ["brightness", "density"]
+            mapping = await learn(mapping, chosen, messages, ask=click.echo)
+        finally:
+            midi_port.close()
+        preset.write_text(loaded.model_copy(update={"midi": mapping}).to_yaml())
+        click.echo(f"wrote the midi: section of {preset}")
+
+    _run(run())
 
 
 def _stop_engine(engine) -> None:

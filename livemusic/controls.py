@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,16 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from livemusic.errors import InvalidInputError
+from livemusic.midi_control import (
+    MidiMapper,
+    MidiMapping,
+    current_value,
+    describe,
+    drive,
+    is_control,
+    mapped,
+    open_input,
+)
 from livemusic.music.embedded import EmbeddedEngine
 from livemusic.music.schedule import MODEL_LATENCY, TempoMap, _mix_weights, _prompt_list
 from livemusic.music.session import AsyncLiveMusic, AsyncMusicSession
@@ -40,7 +50,7 @@ DEFAULT_PROMPTS = {"minimal techno": 1.0}
 #: The helpers, in the order ``help()`` lists them.
 HELPERS = ("prompts", "add", "remove", "fade", "bpm", "key", "scale", "density", "brightness", "mute",
            "unmute", "solo", "config", "play", "pause", "stop", "reset", "record", "stop_recording",
-           "status", "save_preset")
+           "status", "save_preset", "learn")
 #: Fade steps per second (as the preset scheduler sends them).
 FADE_RATE = 8.0
 #: A change is placed at a boundary at least this far past the audio already generated.
@@ -82,6 +92,8 @@ class LiveOptions:
     url: str | None = None
     api_key: str | None = None
     audio: bool = True
+    #: A MIDI input port (name or part of it) whose knobs and pads steer the music.
+    midi: str | None = None
 
 
 async def client_for(options: LiveOptions, preset: Preset | None,
@@ -113,6 +125,10 @@ class Controls:
         bpm = session.config.bpm or DEFAULT_BPM
         self.tempo = TempoMap(bpm)
         self._fade: asyncio.Task[None] | None = None
+        #: The knobs and pads in use (saved by :meth:`save_preset`); see :meth:`start_midi`.
+        self.midi_mapping = MidiMapping()
+        self._midi: tuple[Any, asyncio.Task[None], MidiMapper] | None = None
+        self._learner: asyncio.Future[Any] | None = None
 
     @classmethod
     async def open(cls, source: Preset | Mapping[str, float] | None = None, options: LiveOptions = LiveOptions(),
@@ -136,11 +152,15 @@ class Controls:
             prompts = preset.prompts if preset else (source if source is not None else DEFAULT_PROMPTS)
             await session.set_weighted_prompts(prompts)
             await session.play()
+            controls = cls(session, stage, name=preset.name if preset and preset.name else "live")
+            mapping = preset.midi if preset and preset.midi else MidiMapping()
+            if options.midi or mapping.port:
+                controls.start_midi(options.midi or mapping.port or "", mapping)
         except BaseException:
             await stage.close()
             await session.close()
             raise
-        return cls(session, stage, name=preset.name if preset and preset.name else "live")
+        return controls
 
     async def finish(self) -> str:
         """Fade out, finalize the recording, close the session; says what was recorded (or "")."""
@@ -243,11 +263,55 @@ class Controls:
         self._fade = None
 
     async def close(self) -> None:
-        """Stop a fade in progress (the session and stage are closed by their owner)."""
+        """Stop a fade in progress and the MIDI input (the session and stage are closed by their owner)."""
         fade, self._fade = self._fade, None
         if fade is not None:
             fade.cancel()
             await asyncio.gather(fade, return_exceptions=True)
+        midi, self._midi = self._midi, None
+        if midi is not None:
+            port, task, _ = midi
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            port.close()
+
+    # ------------------------------------------------------------------ MIDI
+
+    def start_midi(self, port_name: str, mapping: MidiMapping, messages: AsyncIterator[Any] | None = None,
+                   port: Any = None) -> None:
+        """Let the knobs and pads of MIDI input ``port_name`` steer the music through ``mapping``.
+
+        ``messages`` (with a ``port`` to close) replaces the port, e.g. in tests.
+        """
+        if messages is None:
+            port, messages = open_input(port_name)
+        self.midi_mapping = mapping
+        mapper = MidiMapper(mapping, lambda target: current_value(self, target))
+        self._midi = (port, asyncio.create_task(drive(self, mapper, self._divert(messages))), mapper)
+
+    async def _divert(self, messages: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        """``messages``, less the one a :meth:`learn` call is waiting for."""
+        async for message in messages:
+            learner = self._learner
+            if learner is not None and not learner.done() and is_control(message):
+                learner.set_result(message)
+                continue
+            yield message
+
+    async def learn(self, target: str, *, timeout: float = 30.0) -> str:
+        """Map the next knob or pad you move to ``target``: ``learn("brightness")``, ``learn("Rhodes Piano")``."""
+        if self._midi is None:
+            raise InvalidInputError("learn: no MIDI input: start with --midi PORT")
+        self._learner = asyncio.get_running_loop().create_future()
+        try:
+            message = await asyncio.wait_for(self._learner, timeout)
+        except TimeoutError:
+            raise InvalidInputError(f"learn: no knob or pad moved within {timeout:g} s") from None
+        finally:
+            self._learner = None
+        self.midi_mapping = mapped(self.midi_mapping, message, target)
+        self._midi[2].mapping = self.midi_mapping
+        return f"{describe(message)} -> {target}"
 
     # ------------------------------------------------------------------ config
 
@@ -362,6 +426,7 @@ class Controls:
             "config": self.session.config,
             "prompts": {p.text: p.weight for p in self.session.prompts},
             "duration": duration,
+            "midi": self.midi_mapping if self.midi_mapping != MidiMapping() else None,
         })
         Path(path).write_text(preset.to_yaml())
         return f"saved {path}"

@@ -60,6 +60,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel, to_snake
 
 from livemusic.errors import InvalidInputError, PresetError
+from livemusic.midi_control import MidiMapping
 from livemusic.music.schedule import Cue, TempoMap, Timeline
 from livemusic.timeparse import BEATS_PER_BAR, DEFAULT_BPM, TimeValue, format_time, parse_time
 from livemusic.types import DEFAULT_MODEL, LiveMusicGenerationConfig, PlaybackControl, WeightedPrompt
@@ -140,6 +141,8 @@ class Preset(BaseModel):
     timeline: list[Keyframe] = []
     duration: Time | None = None
     record: Path | None = None
+    #: Knobs and pads (``livemusic play/repl --midi PORT``); see :mod:`livemusic.midi_control`.
+    midi: MidiMapping | None = None
 
     _source: _Source | None = PrivateAttr(default=None)
 
@@ -373,6 +376,12 @@ class _Source:
                     if isinstance(key, yaml.ScalarNode) and key.value in (part, to_camel(part), to_snake(part)):
                         found, field = value, f"{field}.{key.value}" if field else key.value
                         break
+            elif isinstance(node, yaml.MappingNode) and isinstance(part, int) and any(
+                    isinstance(key, yaml.ScalarNode) and key.value == str(part) for key, _ in node.value):
+                # A mapping keyed by numbers (a midi: section's CC and note numbers).
+                found = next(value for key, value in node.value if isinstance(key, yaml.ScalarNode)
+                             and key.value == str(part))
+                field += f"[{part}]"
             elif isinstance(node, yaml.MappingNode) and isinstance(part, int) and part < len(node.value):
                 # A {text: weight} mapping validated as a list of prompts.
                 key, value = node.value[part]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import ssl
 import sys
@@ -32,7 +33,11 @@ async def run(server: MusicServer, *, child: bool = False) -> None:
     try:
         async with server:
             if child:
-                print(f"LISTENING {server.port}", flush=True)
+                try:
+                    print(f"LISTENING {server.port}", flush=True)
+                except BrokenPipeError:  # the parent left before we were ready (it found bad input): quietly
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                    return
                 _stop_when_stdin_closes(stop)
             else:
                 print(f"livemusic serve: listening on {server.url} (BidiGenerateMusic, v1alpha and v1beta)",

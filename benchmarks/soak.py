@@ -6,14 +6,17 @@
 The server runs as ``livemusic serve`` in its own process (as in production);
 this process is the listener, judging the stream with a virtual player
 (``livemusic.audio.playout.Playout``, 0.5 s buffer: ``livemusic play --url``'s
-default). Prints one row per interval and a summary: RSS growth after the
-first interval (the warm-up fills caches), CPU share of one core, underruns.
+default). Prints one row per interval and a summary: server and client RSS
+growth after the first interval (the warm-up fills caches), server CPU share
+of one core, underruns. The engine's sound cache (bounded at 64 M samples)
+fills over the first minutes of a set; server RSS is flat once it is full.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 import time
@@ -34,9 +37,10 @@ def rss_mb(pid: int) -> float:
 async def soak(url: str, pid: int, seconds: float, every: float) -> None:
     playout = Playout(buffer_s=0.5)
     start = time.monotonic()
-    rows: list[tuple[float, float, float, int]] = []
+    rows: list[tuple[float, float, float, int, float]] = []
     next_row = start + every
-    print(f"{'minute':>7} {'server RSS MB':>14} {'server CPU %':>13} {'underruns':>10} {'audio s':>8}")
+    print(f"{'minute':>7} {'server RSS MB':>14} {'server CPU %':>13} {'client RSS MB':>14} {'underruns':>10} "
+          f"{'audio s':>8}")
     async with AsyncLiveMusic(url=url).connect() as session:
         await session.set_weighted_prompts({"deep house": 1.0, "rhodes piano": 0.4})
         await session.set_music_generation_config({"bpm": 122})
@@ -47,17 +51,20 @@ async def soak(url: str, pid: int, seconds: float, every: float) -> None:
             playout.arrive(now, len(block))
             if now >= next_row:
                 cpu = cpu_of(pid)
-                rows.append((now - start, rss_mb(pid), 100 * (cpu - last_cpu) / (now - last_time), playout.underruns))
+                rows.append((now - start, rss_mb(pid), 100 * (cpu - last_cpu) / (now - last_time), playout.underruns,
+                             rss_mb(os.getpid())))
                 last_cpu, last_time, next_row = cpu, now, next_row + every
-                print(f"{rows[-1][0] / 60:7.1f} {rows[-1][1]:14.1f} {rows[-1][2]:13.1f} {rows[-1][3]:10d} "
+                minute, server_rss, server_cpu, underruns, client_rss = rows[-1]
+                print(f"{minute / 60:7.1f} {server_rss:14.1f} {server_cpu:13.1f} {client_rss:14.1f} {underruns:10d} "
                       f"{playout.frames / SAMPLE_RATE:8.0f}", flush=True)
             if now - start >= seconds:
                 break
     if rows:
         first, last = rows[0], rows[-1]
         cpu = sum(row[2] for row in rows) / len(rows)
-        print(f"\n{seconds / 60:.0f} min paced session: server RSS {first[1]:.1f} MB after {first[0] / 60:.1f} min, "
-              f"{last[1]:.1f} MB at the end (growth {last[1] - first[1]:+.1f} MB); server CPU {cpu:.1f}% of a core; "
+        print(f"\n{seconds / 60:g} min paced session: server RSS {first[1]:.1f} MB after {first[0] / 60:.1f} min, "
+              f"{last[1]:.1f} MB at the end ({last[1] - first[1]:+.1f} MB); client RSS {first[4]:.1f} -> "
+              f"{last[4]:.1f} MB ({last[4] - first[4]:+.1f} MB); server CPU {cpu:.1f}% of a core; "
               f"client underruns {playout.underruns} ({playout.underrun_s:.2f} s)")
 
 

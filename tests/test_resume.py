@@ -1,10 +1,13 @@
 """Resumption: signed handles, and a session that survives its server being killed and restarted."""
 
+import base64
+import json
 import os
 from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
+from websockets.asyncio.server import serve
 
 from engine.analysis import onset_envelope
 from livemusic import AsyncLiveMusic
@@ -130,3 +133,39 @@ async def test_a_server_that_cannot_resume_gets_prompts_config_and_play_replayed
     last = chunks[-1].source_metadata
     assert last.client_content.weighted_prompts == [WeightedPrompt(text="bossa nova", weight=1.0)]
     assert last.music_generation_config.bpm == 96 and last.music_generation_config.seed == 3
+
+
+async def test_a_server_without_extensions_gets_none_and_a_replay_after_a_drop():
+    """Like Google's service: no extension header, so no livemusic fields, no handle; the state is replayed."""
+    connections: list[list[dict]] = []
+    chunk = json.dumps({"serverContent": {"audioChunks": [{
+        "data": base64.b64encode(bytes(4 * 4800)).decode(), "mimeType": "audio/l16;rate=48000;channels=2"}]}})
+
+    async def handler(ws):
+        frames = [json.loads(await ws.recv())]
+        connections.append(frames)
+        await ws.send('{"setupComplete": {}}')
+        async for frame in ws:
+            frames.append(json.loads(frame))
+            if "playbackControl" in frames[-1]:
+                await ws.send(chunk)
+                if len(connections) == 1:
+                    await ws.close(1011, "Internal error encountered.")
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        session = await AsyncLiveMusic(url=url).connect(chunk_ms=40, stems=True)
+        session.backoff = Backoff(first=0.01)
+        await session.set_weighted_prompts({"ambient": 1.0})
+        await session.update_config(bpm=90)
+        await session.play()
+        received = 0
+        async for audio in session.audio():
+            received += len(audio)
+            if received >= 2 * 4800:
+                break
+        await session.close()
+    assert [frames[0] for frames in connections] == [{"setup": {"model": "models/lyria-realtime-exp"}}] * 2
+    assert connections[1][1:] == [{"clientContent": {"weightedPrompts": [{"text": "ambient", "weight": 1.0}]}},
+                                  {"musicGenerationConfig": {"bpm": 90}}, {"playbackControl": "PLAY"}]
+    assert [e.kind for e in session.events] == [EventKind.DISCONNECTED, EventKind.RESUMED]

@@ -1,11 +1,15 @@
 """Session rotation across a short ``--max-session-seconds``: the next session fades in with no seam."""
 
+import asyncio
 import time
 
 import numpy as np
 
 from livemusic import AsyncLiveMusic, EventKind
 from livemusic.audio.playout import Playout
+from livemusic.server import MusicServer
+from livemusic.server.limits import Limits
+from livemusic.stage import Stage
 from livemusic.types import SAMPLE_RATE
 from serving import serve_process
 
@@ -50,3 +54,18 @@ async def test_rotation_across_a_short_session_limit_leaves_no_seam():
         assert level[fade].mean() > np.median(around) - 3, "the level dips during the fade"
         near = jumps[max(0, end - 2 * bar):end + bar]
         assert jumps[end - 2:end + 2].max() <= np.percentile(near, 99.9), "a click where the new session takes over"
+
+
+async def test_a_rotation_shows_on_the_status_line():
+    async with MusicServer("127.0.0.1", 0, limits=Limits(max_session_s=2)) as server:
+        session = await AsyncLiveMusic(url=server.url).connect()
+        await session.set_weighted_prompts({"dub": 1.0})
+        await session.play()
+        stage = await Stage.open(session, buffer_ms=500, audio=False)
+        try:
+            while not any(e.kind is EventKind.ROTATED for e in session.events):
+                await asyncio.sleep(0.05)
+            assert "| rotated: " in stage.status(3.0, (2, 1), 120, width=300)
+        finally:
+            await stage.close()
+            await session.close()

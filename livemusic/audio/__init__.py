@@ -18,6 +18,7 @@ _EXPORTS = {
         "DeviceInfo", "PlaybackFeed", "Player", "list_output_devices", "select_device")},
     **{name: "livemusic.audio.recorder" for name in ("WAV_MAX_DATA_BYTES", "Recorder")},
     "RingBuffer": "livemusic.audio.ring",
+    "Resampler": "livemusic.audio.resample",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

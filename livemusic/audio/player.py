@@ -58,10 +58,13 @@ class PlaybackFeed:
     device stalled: PulseAudio often does for most of a second just after it
     starts) it cuts back to the target with a 5 ms crossfade. :meth:`resync` does the same without counting (a resume). At gain 0
     with target 0 (paused) it outputs silence and leaves the ring untouched.
+    With ``trim_backlog=False`` nothing is dropped, neither at the start nor
+    at the ceiling: for speech, which arrives
+    in bursts far ahead of real time and must be played in full.
     """
 
     def __init__(self, ring: RingBuffer, frames_per_buffer: int, *, preroll_frames: int = 0,
-                 ramp_frames: int = 4800, ceiling_frames: int | None = None) -> None:
+                 ramp_frames: int = 4800, ceiling_frames: int | None = None, trim_backlog: bool = True) -> None:
         if frames_per_buffer <= 0:
             raise ValueError(f"frames_per_buffer must be positive, got {frames_per_buffer}")
         self._ring = ring
@@ -77,9 +80,10 @@ class PlaybackFeed:
         #: More than this buffered while playing (the device stalled, e.g. while it started) is cut
         #: back to the preroll, with a short crossfade; twice the preroll unless told.
         self._ceiling = ceiling_frames if ceiling_frames is not None else (
-            2 * preroll_frames if preroll_frames > 0 else None)
+            2 * preroll_frames if preroll_frames > 0 and trim_backlog else None)
         self._old = np.zeros((_CROSSFADE_FRAMES, channels), dtype=np.int16)
         self._crossfade = np.linspace(0.0, 1.0, _CROSSFADE_FRAMES, dtype=np.float32)[:, None]
+        self._trim_backlog = trim_backlog
         self._primed = preroll_frames <= 0
         self._rebuffering = False
         self._draining = False
@@ -127,7 +131,7 @@ class PlaybackFeed:
                     self.underrun_frames += frame_count
                 return out
             self._primed, self._rebuffering = True, False
-            if not self._draining:
+            if self._trim_backlog and not self._draining:
                 self.dropped_frames += ring.discard(ring.fill_frames - self._preroll)
         if self._draining:
             available = ring.fill_frames
@@ -343,13 +347,15 @@ class Player:
     :class:`AudioDeviceError` (one line, with the fix) when PyAudio is
     missing, the device does not exist, or it cannot be opened. With
     ``start=False`` the device stream waits for :meth:`start`.
+    ``trim_backlog=False`` plays everything queued (speech) instead of
+    holding the buffer at its target (live music).
 
     Use as a context manager, or call :meth:`close`.
     """
 
     def __init__(self, ring: RingBuffer, *, device: int | str | None = None,
                  frames_per_buffer: int = 1024, target_latency_ms: float = 150.0,
-                 ramp_ms: float = 100.0, start: bool = True) -> None:
+                 ramp_ms: float = 100.0, start: bool = True, trim_backlog: bool = True) -> None:
         pyaudio = _import_pyaudio()
         self._ring = ring
         rate = ring.sample_rate
@@ -357,7 +363,7 @@ class Player:
         self._ramp_seconds = ramp_ms / 1000.0
         self._feed = PlaybackFeed(ring, frames_per_buffer,
                                   preroll_frames=round(target_latency_ms / 1000.0 * rate),
-                                  ramp_frames=round(ramp_ms / 1000.0 * rate))
+                                  ramp_frames=round(ramp_ms / 1000.0 * rate), trim_backlog=trim_backlog)
         self._continue = pyaudio.paContinue
         self._underflow_flag = pyaudio.paOutputUnderflow
         self._device_underflows = 0

@@ -9,6 +9,7 @@ from livemusic._lazy import lazy_exports
 _EXPORTS = {
     **{name: "livemusic.conversation.session" for name in ("AsyncLive", "AsyncLiveSession")},
     "ToolRunner": "livemusic.conversation.tools",
+    **{name: "livemusic.conversation.voice" for name in ("Microphone", "VoiceOutput", "stream_microphone")},
     **{name: "livemusic.conversation.inputs" for name in ("audio_blob", "encode_png", "video_blob")},
 }
 __all__ = sorted(_EXPORTS)

@@ -16,6 +16,8 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from pydantic import ValidationError, validate_call
+
 from livemusic.errors import LiveMusicError
 from livemusic.live.content_parts import FunctionCall, FunctionResponse
 
@@ -77,7 +79,7 @@ class ToolRunner:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _run(self, call: FunctionCall, key: str) -> None:
-        function = self.functions[call.name]
+        function = validate_call(self.functions[call.name])  # the model's JSON arguments, checked and converted
         try:
             if inspect.iscoroutinefunction(function):
                 value = await function(**call.args)
@@ -88,7 +90,7 @@ class ToolRunner:
             raise
         except Exception as exc:  # the model is told, the conversation goes on
             log.warning("tool %s failed: %s", call.name, exc)
-            response = {"error": f"{type(exc).__name__}: {exc}"}
+            response = {"error": _error_text(exc)}
         if self._running.get(key) is not asyncio.current_task():
             return  # cancelled while a sync function ran in its thread
         del self._running[key]
@@ -98,6 +100,14 @@ class ToolRunner:
             log.warning("the answer to tool call %s was not sent: %s", key, exc)
             return
         self.answered.append(key)
+
+
+def _error_text(exc: Exception) -> str:
+    """What the model is told about a failed call: the error's type and message, field by field."""
+    if isinstance(exc, ValidationError):
+        return "invalid arguments: " + "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False))
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _jsonable(value: Any) -> Any:

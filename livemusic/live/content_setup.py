@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import inspect
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 
 from pydantic import PlainSerializer, TypeAdapter, create_model, field_validator
 
@@ -145,16 +145,13 @@ class FunctionDeclaration(ContentModel):
     def from_callable(cls, function: Callable[..., Any]) -> FunctionDeclaration:
         """Declare ``function`` from its signature (JSON schema of its annotations) and docstring."""
         signature = inspect.signature(function)
+        hints = get_type_hints(function)  # resolves string annotations (``from __future__ import annotations``)
         fields: dict[str, Any] = {}
         for name, parameter in signature.parameters.items():
-            annotation = Any if parameter.annotation is inspect.Parameter.empty else parameter.annotation
             default = ... if parameter.default is inspect.Parameter.empty else parameter.default
-            fields[name] = (annotation, default)
+            fields[name] = (hints.get(name, Any), default)
         schema = _without_titles(create_model(function.__name__, **fields).model_json_schema())
-        returns = signature.return_annotation
-        response = None
-        if returns is not inspect.Signature.empty and returns is not None:
-            response = _without_titles(TypeAdapter(returns).json_schema())
+        response = _without_titles(TypeAdapter(hints["return"]).json_schema()) if "return" in hints else None
         return cls(name=function.__name__, description=inspect.getdoc(function),
                    parameters_json_schema=schema, response_json_schema=response)
 

@@ -122,3 +122,17 @@ def test_help_lists_every_helper_in_one_line_each(tmp_path):
     for name in HELPERS:
         entry = [line for line in lines if line.strip().startswith(name + " ")]
         assert entry and len(entry[0].split(None, 1)[1]) > 5, name
+
+
+def test_ctrl_c_interrupts_the_running_line_and_the_music_plays_on(tmp_path):
+    out = tmp_path / "take.wav"
+    child = start(tmp_path, str(PRESET), "--no-audio", "--record", str(out))
+    child.sendline("await asyncio.sleep(30)")
+    child.expect("sleep")
+    child.sendintr()
+    child.expect(PROMPT, timeout=5)
+    assert "KeyboardInterrupt (the music plays on)" in child.before
+    type_line(child, "await asyncio.sleep(1)")
+    leave(child)
+    audio, rate = sf.read(out, dtype="int16")
+    assert windows_rms(audio[rate // 2:]).min() > 100  # no gap: the interrupt never reached the music

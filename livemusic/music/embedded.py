@@ -32,6 +32,9 @@ class EmbeddedEngine:
         engine.process = subprocess.Popen(
             [sys.executable, "-m", "livemusic.cli", "serve", "--port", "0", "--child"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            # Out of the terminal's process group: Ctrl-C is the parent's to handle (the REPL interrupts a
+            # line and plays on); the child still ends when the parent does (its stdin closes).
+            start_new_session=True,
         )
         return engine
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from livemusic.conversation.inputs import audio_blob, video_blob
@@ -35,6 +35,7 @@ from livemusic.live.content import (
     LiveServerMessage,
     SessionResumed,
 )
+from livemusic.live.connecting import Connecting
 from livemusic.live.content_parts import FunctionResponse, turns_from
 from livemusic.live.content_setup import LiveConnectConfig, SessionResumptionConfig
 
@@ -71,7 +72,7 @@ class AsyncLive:
         return google_endpoint(SERVICE, self._api_key, version=self.api_version)
 
     def connect(self, *, model: str = DEFAULT_MODEL, config: Any = None, resume: bool = True,
-                auto_tools: bool = True) -> _Connecting:
+                auto_tools: bool = True) -> Connecting[AsyncLiveSession]:
         """Open a session (setup done): use ``async with``, or ``await`` it and ``close()`` it yourself.
 
         ``config`` is a :class:`LiveConnectConfig`, a dict or a
@@ -80,27 +81,8 @@ class AsyncLive:
         itself; with ``auto_tools`` Python functions among the tools are
         called when the model asks for them.
         """
-        return _Connecting(AsyncLiveSession.open(self.endpoint(), model=model, config=config, resume=resume,
+        return Connecting(AsyncLiveSession.open(self.endpoint(), model=model, config=config, resume=resume,
                                                  auto_tools=auto_tools))
-
-
-class _Connecting:
-    """What :meth:`AsyncLive.connect` returns: awaitable, and an async context manager that closes."""
-
-    def __init__(self, opening: Any) -> None:
-        self._opening = opening
-        self._session: AsyncLiveSession | None = None
-
-    def __await__(self) -> Generator[Any, None, AsyncLiveSession]:
-        return self._opening.__await__()
-
-    async def __aenter__(self) -> AsyncLiveSession:
-        self._session = await self._opening
-        return self._session
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        assert self._session is not None
-        await self._session.close()
 
 
 class AsyncLiveSession:

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,7 @@ from livemusic.live import (
     google_endpoint,
     url_endpoint,
 )
+from livemusic.live.connecting import Connecting
 from livemusic.live.music import MUSIC, SERVICE
 from livemusic.types import (
     DEFAULT_MODEL,
@@ -89,7 +90,7 @@ class AsyncLiveMusic:
         return f"AsyncLiveMusic(backend={self.backend!r}, url={self.url!r})"
 
     def connect(self, *, model: str = DEFAULT_MODEL, pacing: str | None = None, chunk_ms: int | None = None,
-                stems: bool = False, notes: bool = False, end: int | None = None) -> Connecting:
+                stems: bool = False, notes: bool = False, end: int | None = None) -> Connecting[AsyncMusicSession]:
         """Open a session (setup done): ``async with ... as session`` closes it on exit;
         ``session = await ...`` keeps it open until ``await session.close()``.
 
@@ -146,29 +147,6 @@ async def _connect(endpoint: Endpoint, setup: dict[str, Any],
         await connection.close()
         raise
     return connection
-
-
-class Connecting:
-    """What :meth:`AsyncLiveMusic.connect` returns: await it, or use it with ``async with``.
-
-    Awaiting it gives a session that stays open until ``await session.close()``
-    (a REPL, a notebook); ``async with`` closes it when the block ends.
-    """
-
-    def __init__(self, opening: Coroutine[Any, Any, AsyncMusicSession]) -> None:
-        self._opening = opening
-        self._session: AsyncMusicSession | None = None
-
-    def __await__(self) -> Generator[Any, None, AsyncMusicSession]:
-        return self._opening.__await__()
-
-    async def __aenter__(self) -> AsyncMusicSession:
-        self._session = await self._opening
-        return self._session
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        assert self._session is not None
-        await self._session.close()
 
 
 class AsyncMusicSession:

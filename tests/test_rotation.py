@@ -63,8 +63,9 @@ async def test_a_rotation_shows_on_the_status_line():
         await session.play()
         stage = await Stage.open(session, buffer_ms=500, audio=False)
         try:
-            while not any(e.kind is EventKind.ROTATED for e in session.events):
-                await asyncio.sleep(0.05)
+            async with asyncio.timeout(20):
+                while not any(e.kind is EventKind.ROTATED for e in session.events):
+                    await asyncio.sleep(0.05)
             assert "| rotated: " in stage.status(3.0, (2, 1), 120, width=300)
         finally:
             await stage.close()

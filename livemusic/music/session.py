@@ -405,7 +405,9 @@ class AsyncMusicSession:
             async for message in self.receive():
                 before = self._frames_received - sum(len(c.data) // 4 for c in message.audio_chunks)
                 if rotation is None and self._rotation_due(message):
-                    rotation, rotation_from = await self._start_rotation(), self._frames_received
+                    notice = message.livemusic_go_away
+                    rotation = await self._start_rotation(notice.time_left_s if notice is not None else None)
+                    rotation_from = self._frames_received
                 for chunk in message.audio_chunks:
                     if not chunk.data:
                         continue
@@ -430,8 +432,10 @@ class AsyncMusicSession:
             return True
         return self.rotate_after_s is not None and time.monotonic() - self._opened_at >= self.rotate_after_s
 
-    async def _start_rotation(self) -> Rotation | None:
-        bpm = self._config.bpm or 120
+    async def _start_rotation(self, time_left_s: float | None) -> Rotation | None:
+        """Open the next session; the fade lasts a bar, or half the time left when the server gave less."""
+        bar_s = 240 / (self._config.bpm or 120)
+        fade_s = min(bar_s, time_left_s / 2) if time_left_s is not None else bar_s
         try:
             connection, resumed = await self._open_next(self._resume_handle)
         except ConnectionClosedError as exc:
@@ -439,7 +443,7 @@ class AsyncMusicSession:
             self._opened_at = time.monotonic()  # try again after rotate_after_s
             return None
         return Rotation(connection, settle_s=0.0 if resumed else self.settle_s,
-                        fade_frames=round(240 / bpm * SAMPLE_RATE), aligned=resumed)
+                        fade_frames=round(fade_s * SAMPLE_RATE), aligned=resumed)
 
     async def _switch_to(self, rotation: Rotation) -> None:
         old, self._conn = self._conn, rotation.connection

@@ -12,14 +12,14 @@ import asyncio
 import sys
 
 from livemusic import AsyncLiveMusic
-from livemusic.music.midi_out import MidiOut, open_port
+from livemusic.music.midi_out import MidiOut, SteppedClock, open_port
 from livemusic.stage import Stage
 
 
 async def main(port, seconds: float) -> None:
     async with AsyncLiveMusic().connect(notes=True, chunk_ms=40) as session:
         stage = await Stage.open(session, buffer_ms=100)    # the sound card, if there is one
-        midi = MidiOut(port, lambda: session.audible_position)
+        midi = MidiOut(port, SteppedClock(lambda: session.audible_position))
         session.on_notes(midi.add)
         async with midi:
             await session.set_weighted_prompts({"funk": 1.0, "slap bass": 0.7})

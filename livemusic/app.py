@@ -28,7 +28,7 @@ from livemusic.music.schedule import Scheduler
 from livemusic.music.session import AsyncLiveMusic, AsyncMusicSession
 from livemusic.presets import Preset
 from livemusic.stage import BUFFER_MS, Stage, chunk_ms_for, open_device, recording_path
-from livemusic.music.midi_out import MidiOut, open_port
+from livemusic.music.midi_out import MidiOut, SteppedClock, open_port
 from livemusic.music.render import arender
 from livemusic.timeparse import BEATS_PER_BAR, TimeValue, parse_time
 from livemusic.types import SAMPLE_RATE
@@ -203,7 +203,7 @@ def _start_midi(midi: MidiOut, session: AsyncMusicSession) -> None:
     if not session.supports_notes:
         raise InvalidInputError("--midi-out needs livemusic's engine: the hosted model does not say which notes "
                                 "it plays")
-    midi.clock = lambda: session.audible_position
+    midi.clock = SteppedClock(lambda: session.audible_position)
     session.on_notes(midi.add)
     midi.start()
 

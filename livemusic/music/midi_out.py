@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
@@ -74,11 +75,38 @@ class NoteQueue:
         return offs
 
 
+class SteppedClock:
+    """A clock that advances in steps (a sound card's buffers), made continuous.
+
+    The player's audible position jumps by one device buffer at each callback,
+    ahead of what is heard until the next one. Between jumps this estimate runs
+    on from where the last jump started (the value before it) at the wall
+    clock's pace, never ahead of the stepped clock.
+    """
+
+    MAX_STEP = 0.1  # seconds; a longer jump (a start, a resume) is taken as it is
+
+    def __init__(self, stepped: Callable[[], float], wall: Callable[[], float] = time.perf_counter) -> None:
+        self.stepped = stepped
+        self.wall = wall
+        self._value: float | None = None
+        self._base = 0.0  # where the current step started from
+        self._since = 0.0  # wall time of the last jump
+
+    def __call__(self) -> float:
+        value, now = self.stepped(), self.wall()
+        if value != self._value:
+            jump = value - self._value if self._value is not None else 0.0
+            self._base = value - jump if 0.0 < jump <= self.MAX_STEP else value
+            self._value, self._since = value, now
+        return min(value, self._base + (now - self._since))
+
+
 class MidiOut:
     """Sends notes to ``port`` when ``clock()`` (seconds of stream heard) reaches them.
 
-    Use as ``async with MidiOut(port, session.audible_clock):`` and pass notes to
-    :meth:`add` as they arrive. Each part has its channel and a General MIDI program
+    Use as ``async with MidiOut(port, SteppedClock(lambda: session.audible_position)):``
+    (a player's clock moves in device buffers) and pass notes to :meth:`add` as they arrive. Each part has its channel and a General MIDI program
     (sent first); drums are on channel 10.
     """
 

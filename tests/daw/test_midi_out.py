@@ -12,7 +12,7 @@ import asyncio
 import mido
 
 from livemusic import AsyncLiveMusic
-from livemusic.music.midi_out import MidiOut, NoteQueue
+from livemusic.music.midi_out import MidiOut, NoteQueue, SteppedClock
 from livemusic.types import LiveMusicNote
 
 SR = 48_000
@@ -64,6 +64,20 @@ def test_stopping_switches_off_what_sounds_and_drops_what_is_queued():
     offs = queue.release_all()
     assert [(m.type, m.note) for m in offs] == [("note_off", 40)]
     assert queue.due(100_000) == []
+
+
+def test_a_stepped_clock_runs_on_smoothly_between_its_steps_and_never_ahead():
+    now = [0.0]
+    steps = [0.0]
+    clock = SteppedClock(lambda: steps[0], wall=lambda: now[0])
+    seen = []
+    for tick in range(1, 200):  # a 21 ms device buffer, looked at every millisecond
+        now[0] = tick / 1000
+        steps[0] = (tick // 21) * 0.021
+        seen.append(clock())
+    assert all(b >= a for a, b in zip(seen, seen[1:]))
+    assert all(value <= (tick // 21) * 0.021 + 1e-12 for tick, value in enumerate(seen, 1))
+    assert max(abs(value - (tick / 1000 - 0.021)) for tick, value in enumerate(seen[42:], 43)) < 0.0015
 
 
 async def test_midi_out_sends_each_message_when_the_clock_passes_it():

@@ -7,11 +7,13 @@ re-drawn (more with higher temperature), so parts repeat like a band's
 patterns and still vary. Whether a step sounds is decided only when the
 generator reaches it, from those numbers and the style *at that moment*, so a
 prompt or control change is heard within one internal block. Tempo and key
-changes apply at the next bar line.
+changes apply at the next bar line. Phrases start and end with the sections of
+the arrangement (:mod:`arrangement`), which scale the parts; the patterns drawn on
+live in :mod:`patterns`.
 
 Everything stays in the 7 pitch classes of the configured scale: chords are
-stacked diatonic thirds, bass and melodies pick scale tones, and drums are
-tuned to the key.
+stacked diatonic thirds (or power chords), bass and melodies pick scale tones,
+modes are a choice of centre among them, and drums are tuned to the key.
 """
 
 from __future__ import annotations
@@ -24,116 +26,14 @@ from typing import NamedTuple
 import numpy as np
 
 from livemusic.engine.arrangement import MAIN, Arranger, Section, style_kind
-from livemusic.engine.style import BASS_PATTERNS, GROOVES, HARM_PATTERNS, PROGRESSIONS, Style
+from livemusic.engine.patterns import (
+    ACCENT, BACKBONE, BASS_TEMPLATES, DRUM_GAIN, DRUM_INDEX, DRUM_PAN, DRUMS, EXTRA_HITS, GROOVE_TEMPLATES,
+    HARM_TEMPLATES, HATS, MAJOR, MODE_CENTRE, PERC, PROGRESSION_BANK, STEPS,
+)
+from livemusic.engine.fields import BASS_PATTERNS, GROOVES, HARM_PATTERNS, PROGRESSIONS
+from livemusic.engine.style import Style
 
-MAJOR = (0, 2, 4, 5, 7, 9, 11)
-STEPS = 16
-
-DRUMS = ("kick", "snare", "hat", "ohat", "perc", "perc2", "shaker", "rim", "ride")
-_DI = {name: i for i, name in enumerate(DRUMS)}
 STEM_DRUMS, STEM_BASS, STEM_HARM, STEM_LEAD = range(4)
-
-
-def _pattern(**hits: dict[int, float]) -> np.ndarray:
-    grid = np.zeros((len(DRUMS), STEPS))
-    for name, steps in hits.items():
-        for step, p in steps.items():
-            grid[_DI[name], step] = p
-    return grid
-
-
-def _every(start: int, stride: int, p: float) -> dict[int, float]:
-    return {s: p for s in range(start, STEPS, stride)}
-
-
-#: Hit probabilities per drum and 16th step for each groove archetype.
-GROOVE_TEMPLATES: dict[str, np.ndarray] = {
-    "four": _pattern(kick=_every(0, 4, 1.0) | {14: 0.1}, snare={4: 0.9, 12: 0.9}, hat={**_every(0, 1, 0.3), **_every(2, 4, 1.0)},
-                     ohat=_every(2, 4, 0.35), shaker=_every(1, 2, 0.3), perc={7: 0.2, 10: 0.25}, perc2={3: 0.15, 13: 0.2}),
-    "backbeat": _pattern(kick={0: 1.0, 8: 1.0, 10: 0.45, 7: 0.2, 3: 0.1}, snare={4: 1.0, 12: 1.0, 15: 0.1},
-                         hat={**_every(0, 2, 1.0), **_every(1, 2, 0.25)}, ohat={14: 0.2}, perc={6: 0.1}),
-    "half": _pattern(kick={0: 1.0, 3: 0.3, 10: 0.6, 11: 0.2}, snare={8: 1.0, 15: 0.15},
-                     hat={**_every(0, 2, 0.95), **_every(1, 2, 0.2)}, rim={4: 0.2, 12: 0.3}, shaker=_every(2, 4, 0.3)),
-    "break": _pattern(kick={0: 1.0, 10: 1.0, 7: 0.3, 2: 0.15}, snare={4: 1.0, 12: 1.0, 9: 0.3, 14: 0.25},
-                      hat={**_every(0, 2, 1.0), **_every(1, 2, 0.5)}, ride=_every(0, 4, 0.2), ohat={6: 0.2}),
-    "dembow": _pattern(kick=_every(0, 4, 1.0), snare={3: 1.0, 6: 0.9, 11: 1.0, 14: 0.9}, hat=_every(0, 2, 0.9),
-                       perc={2: 0.3, 10: 0.3}, shaker=_every(1, 2, 0.3)),
-    "bossa": _pattern(kick={0: 1.0, 3: 0.8, 8: 1.0, 11: 0.8}, rim={0: 0.9, 3: 0.9, 6: 0.9, 10: 0.9, 13: 0.9},
-                      shaker={**_every(0, 1, 0.6), **_every(0, 4, 1.0)}, hat=_every(2, 4, 0.3)),
-    "afro": _pattern(kick={0: 1.0, 6: 0.6, 10: 0.8}, snare={4: 0.6, 12: 0.7}, hat=_every(0, 2, 0.8),
-                     perc={0: 0.8, 3: 0.7, 6: 0.6, 10: 0.7, 14: 0.5}, perc2={2: 0.6, 7: 0.5, 11: 0.6, 15: 0.4},
-                     shaker=_every(0, 1, 0.7), ohat={14: 0.4}),
-    "trap": _pattern(kick={0: 1.0, 7: 0.5, 10: 0.8, 3: 0.2}, snare={8: 1.0}, hat={**_every(0, 1, 0.9)},
-                     ohat={6: 0.2, 14: 0.3}, perc={12: 0.2}),
-    "shuffle": _pattern(kick={0: 0.9, 8: 0.6, 11: 0.2}, snare={4: 0.6, 12: 0.7, 7: 0.2, 15: 0.2}, hat={4: 0.8, 12: 0.8},
-                        ride={0: 1.0, 4: 1.0, 6: 0.8, 8: 1.0, 12: 1.0, 14: 0.8}),
-    # metal: double kick on every 16th, a heavy backbeat, crash-ride on the quarters
-    "double": _pattern(kick=_every(0, 1, 0.92), snare={4: 1.0, 12: 1.0}, ride=_every(0, 4, 0.9), hat=_every(2, 4, 0.3)),
-    # flamenco rumba: cajon bass and slap, palmas (hand claps, on the rim voice) on the off-beats
-    "rumba": _pattern(kick={0: 1.0, 3: 0.7, 8: 0.9, 11: 0.6}, snare={4: 0.9, 12: 0.9, 14: 0.35, 7: 0.2},
-                      rim={2: 0.85, 6: 0.85, 10: 0.85, 14: 0.85, 0: 0.3}, shaker=_every(1, 2, 0.25)),
-    "march": _pattern(kick={0: 1.0, 8: 0.9}, snare={4: 0.9, 12: 0.9, 6: 0.4, 7: 0.3, 14: 0.5, 15: 0.4},
-                      hat=_every(0, 4, 0.4), ride=_every(0, 4, 0.2)),
-}
-#: Where extra hits may appear when density goes up (per drum, per step).
-_EXTRA = _pattern(kick={6: 0.25, 14: 0.3}, snare={7: 0.2, 15: 0.3, 10: 0.15}, hat=_every(0, 1, 0.9), shaker=_every(0, 1, 0.7),
-                  perc={3: 0.4, 11: 0.4, 14: 0.3}, perc2={5: 0.3, 9: 0.3}, ohat={6: 0.2})
-_HATS = [_DI[n] for n in ("hat", "ohat", "shaker", "ride")]
-_PERC = [_DI[n] for n in ("perc", "perc2")]
-_BACKBONE = [_DI[n] for n in ("kick", "snare")]
-_ACCENT = np.array([1.0, 0.55, 0.7, 0.55, 0.9, 0.55, 0.7, 0.55, 0.95, 0.55, 0.7, 0.55, 0.9, 0.55, 0.7, 0.6])
-_DRUM_GAIN = {"kick": 0.55, "snare": 0.55, "hat": 0.42, "ohat": 0.36, "perc": 0.45, "perc2": 0.4, "shaker": 0.3,
-              "rim": 0.35, "ride": 0.3, "tom": 0.5, "crash": 0.3, "clap": 0.55}
-_DRUM_PAN = {"kick": 0.0, "snare": 0.05, "hat": 0.4, "ohat": 0.45, "perc": -0.55, "perc2": 0.6, "shaker": -0.45,
-             "rim": -0.3, "ride": -0.45, "tom": -0.3, "crash": 0.3, "clap": 0.0}
-
-
-def _steps(d: dict[int, float]) -> np.ndarray:
-    a = np.zeros(STEPS)
-    for k, v in d.items():
-        a[k] = v
-    return a
-
-
-#: Onset probabilities per step and note length (in steps; 0 = until the next note) per bass archetype.
-BASS_TEMPLATES = {
-    "root": (_steps({0: 1.0, 8: 0.5, 14: 0.15}), 0),
-    "pulse": (_steps(_every(0, 2, 1.0) | _every(1, 2, 0.1)), 1.6),
-    "offbeat": (_steps(_every(2, 4, 1.0) | {3: 0.2, 11: 0.2}), 1.5),
-    "octave": (_steps(_every(0, 2, 1.0)), 1.5),
-    "walk": (_steps(_every(0, 4, 1.0) | {14: 0.2}), 3.6),
-    "acid": (_steps(_every(0, 1, 0.62) | _every(0, 4, 1.0)), 0.9),
-    "sub": (_steps({0: 1.0, 7: 0.5, 10: 0.8, 3: 0.2}), 0),
-    "funk": (_steps({0: 1.0, 3: 0.6, 6: 0.6, 7: 0.35, 10: 0.7, 11: 0.3, 14: 0.45}), 1.2),
-    "dub": (_steps({2: 0.9, 3: 0.6, 6: 0.9, 8: 0.4, 10: 0.9, 13: 0.4}), 1.8),
-}
-#: Onset probabilities per step and chord length (steps; 0 = whole chord) per harmony archetype.
-HARM_TEMPLATES = {
-    "pad": (_steps({0: 1.0}), 0),
-    "stab": (_steps({0: 0.3, 3: 0.8, 6: 0.5, 10: 0.8, 14: 0.4}), 1.0),
-    "comp": (_steps({0: 0.8, 3: 0.55, 6: 0.6, 8: 0.4, 11: 0.6, 14: 0.45}), 1.8),
-    "skank": (_steps(_every(2, 4, 1.0)), 0.9),
-    "strum": (_steps({0: 1.0, 4: 0.5, 6: 0.7, 8: 0.5, 10: 0.7, 12: 0.5, 14: 0.4}), 2.0),
-    "arp": (_steps({}), 1.0),
-    # palm-muted power-chord chugs on the 8ths (16ths as density rises), short and tight
-    "chug": (_steps(_every(0, 2, 1.0) | _every(1, 2, 0.3)), 0.6),
-    # rasgueado: flurries of strums, down and up, accents on the beats
-    "rasgueado": (_steps({0: 1.0, 2: 0.7, 3: 0.8, 4: 0.6, 6: 0.9, 8: 1.0, 10: 0.7, 11: 0.8, 12: 0.6, 14: 0.9}), 1.4),
-}
-#: Chord progressions as major-scale degrees (0 = I ... 5 = vi), one chord per slot.
-PROGRESSION_BANK = {
-    "pop": ((0, 4, 5, 3), (0, 5, 3, 4), (0, 3, 4, 3), (3, 4, 0, 0), (0, 3, 5, 4), (0, 2, 3, 4)),
-    "minor": ((5, 3, 0, 4), (5, 4, 3, 4), (5, 3, 4, 5), (5, 1, 2, 5), (5, 5, 3, 4), (5, 2, 3, 1)),
-    "jazz": ((1, 4, 0, 0), (1, 4, 0, 5), (0, 5, 1, 4), (2, 5, 1, 4), (3, 2, 1, 0)),
-    "vamp": ((5, 5, 5, 5), (5, 5, 3, 3), (5, 5, 5, 4), (1, 1, 1, 1)),
-    "modal": ((1, 4, 1, 4), (4, 3, 4, 3), (1, 1, 0, 0), (5, 6, 5, 6), (2, 1, 2, 1)),
-    # Phrygian (centre on the 3rd degree): the Andalusian cadence down to it, and the I-bII sway
-    "phrygian": ((5, 4, 3, 2), (2, 3, 2, 3), (2, 3, 4, 3), (5, 4, 3, 2, 2, 3, 2, 2)),
-    # Mixolydian (centre on the 5th degree): I-bVII-IV-I
-    "mixolydian": ((4, 3, 0, 4), (4, 4, 3, 3), (4, 0, 3, 4)),
-}
-#: Where a progression family puts the mode's centre (default: its first chord).
-_MODE_CENTRE = {"phrygian": 2, "mixolydian": 4}
 
 
 @dataclass(frozen=True)
@@ -217,7 +117,7 @@ def _dens(p: np.ndarray, extra: np.ndarray, density: float) -> np.ndarray:
     return np.clip(p + (1.0 - p) * extra * (density - 0.5) * 2.0, 0.0, 1.0)
 
 
-_OHAT = _DI["ohat"]
+_OHAT = DRUM_INDEX["ohat"]
 
 
 @lru_cache(maxsize=4096)
@@ -267,16 +167,16 @@ class _Derived:
             w = style.weights("g", GROOVES)
             p = sum(wt * GROOVE_TEMPLATES[k] for k, wt in w.items() if wt > 0.01)
             hats = min(self.hats * 1.4, 1.0)
-            p[_HATS] *= hats
-            p[_PERC] = np.maximum(p[_PERC], g("perc") * GROOVE_TEMPLATES["afro"][_PERC])
-            extra = _EXTRA.copy()
-            extra[_PERC] *= g("perc")
-            extra[_HATS] *= hats
+            p[HATS] *= hats
+            p[PERC] = np.maximum(p[PERC], g("perc") * GROOVE_TEMPLATES["afro"][PERC])
+            extra = EXTRA_HITS.copy()
+            extra[PERC] *= g("perc")
+            extra[HATS] *= hats
             if dens < 0.5:
-                p[_HATS] *= dens * 2.0
+                p[HATS] *= dens * 2.0
             p = _sharpen(_dens(p, extra, dens), temp)
-            p[_BACKBONE] *= sec.backbone
-            p[_HATS] = np.minimum(p[_HATS] * sec.hats, 1.0)
+            p[BACKBONE] *= sec.backbone
+            p[HATS] = np.minimum(p[HATS] * sec.hats, 1.0)
             self.drum_p = p
         self.bass_w = style.weights("b", BASS_PATTERNS)
         self.bass_p = None
@@ -480,7 +380,7 @@ class Composer:
         # Earlier progressions in the bank are the more idiomatic ones.
         prog = bank[self._choose(-0.5 * np.arange(len(bank)), rng.random(), temp, ctl.top_k)]
         # The mode's tonic (0 major, 5 minor, 1 dorian...) is where the progression starts.
-        self.mode_tonic = _MODE_CENTRE.get(fam, prog[0])
+        self.mode_tonic = MODE_CENTRE.get(fam, prog[0])
         # A new section mostly brings new patterns; phrases within one mostly keep them.
         keep = old is not None and rng.random() > min(0.35 * temp + 0.45 * new_section, 1.0)
         if keep:
@@ -557,29 +457,29 @@ class Composer:
         gap = arr.section.build and arr.last_bar and s >= 12  # a breath before the drop
         if d.drum_p is not None and not gap:
             p = d.drum_p[:, s]
-            if bar.fill and s >= 8 and bar.drum_u[_DI["snare"], s] < 0.3 + 0.5 * ctl.density:
+            if bar.fill and s >= 8 and bar.drum_u[DRUM_INDEX["snare"], s] < 0.3 + 0.5 * ctl.density:
                 kind = "tom" if s < 12 and d.acoustic > 0.3 else "snare"
-                out.append(Event(STEM_DRUMS, onset, kind, vel=d.drums * _DRUM_GAIN[kind] * (0.5 + 0.04 * s),
+                out.append(Event(STEM_DRUMS, onset, kind, vel=d.drums * DRUM_GAIN[kind] * (0.5 + 0.04 * s),
                                  pan=-0.2 + 0.05 * (s - 8), var=s))
             if s == 0 and bar.index == 0 and d.hats > 0.2 and ctl.density > 0.15:
-                out.append(Event(STEM_DRUMS, onset, "crash", vel=d.drums * _DRUM_GAIN["crash"] * (0.5 + 0.5 * d.energy)))
+                out.append(Event(STEM_DRUMS, onset, "crash", vel=d.drums * DRUM_GAIN["crash"] * (0.5 + 0.5 * d.energy)))
             u = bar.drum_u[:, s]
             for i in np.flatnonzero(u < p):
                 name = DRUMS[i]
                 if name == "hat" and p[_OHAT] > u[_OHAT]:
                     continue  # an open hat replaces the closed one
-                vel = d.drums * _DRUM_GAIN[name] * _ACCENT[s] * (0.85 + 0.3 * bar.vel_u[0, s]) * (0.6 + 0.5 * d.energy)
+                vel = d.drums * DRUM_GAIN[name] * ACCENT[s] * (0.85 + 0.3 * bar.vel_u[0, s]) * (0.6 + 0.5 * d.energy)
                 if name == "snare":
                     if d.clap < 0.85:
-                        out.append(Event(STEM_DRUMS, onset, "snare", vel=vel * (1.0 - 0.5 * d.clap), pan=_DRUM_PAN[name], var=s % 3))
+                        out.append(Event(STEM_DRUMS, onset, "snare", vel=vel * (1.0 - 0.5 * d.clap), pan=DRUM_PAN[name], var=s % 3))
                     if d.clap > 0.15:
                         out.append(Event(STEM_DRUMS, onset, "clap", vel=vel * d.clap, pan=0.0, var=s % 3))
                     continue
-                out.append(Event(STEM_DRUMS, onset, name, vel=vel, pan=_DRUM_PAN[name], var=(s + i) % 4))
+                out.append(Event(STEM_DRUMS, onset, name, vel=vel, pan=DRUM_PAN[name], var=(s + i) % 4))
                 if d.glitch > 0.3 and name in ("hat", "snare", "perc") and bar.vel_u[3, s] < d.glitch * 0.25:
                     for r in range(1, 4):  # ratchet: a burst of 32nds
                         out.append(Event(STEM_DRUMS, onset + int(r * bar.step_len / 2), name, vel=vel * (0.8 - 0.15 * r),
-                                         pan=_DRUM_PAN[name], var=r))
+                                         pan=DRUM_PAN[name], var=r))
 
         # ---- bass
         if d.bass_p is not None and not gap and bar.bass_u[s] < d.bass_p[s]:
@@ -600,8 +500,8 @@ class Composer:
         progress = (arr.bar + s / STEPS) / arr.bars
         stride = 4 if progress < 0.5 else (2 if progress < 0.75 else 1)
         if s % stride == 0:
-            vel = d.drums * _DRUM_GAIN["snare"] * (0.35 + 0.55 * progress)
-            out.append(Event(STEM_DRUMS, onset, "snare", vel=vel, pan=_DRUM_PAN["snare"], var=s % 3))
+            vel = d.drums * DRUM_GAIN["snare"] * (0.35 + 0.55 * progress)
+            out.append(Event(STEM_DRUMS, onset, "snare", vel=vel, pan=DRUM_PAN["snare"], var=s % 3))
 
     def _bass(self, bar, s, onset, d, ctl, out, sec, chord) -> None:
         w = d.bass_w

@@ -98,8 +98,11 @@ def attack(url: str, send_setup: bool, bad: list[str | bytes], repeat: int) -> N
                 ws.send(SETUP)
             for frame in bad * repeat:
                 ws.send(frame)
-            while True:
-                ws.recv(timeout=0.3)  # audio, warnings, until the server closes or falls silent
+            # Audio, warnings, until the server closes or falls silent; a valid PLAY streams for
+            # ever, so a connection still open after 2 s was kept open.
+            deadline = time.monotonic() + 2.0
+            while time.monotonic() < deadline:
+                ws.recv(timeout=0.3)
         except TimeoutError:
             return  # valid enough to keep open
         except ConnectionClosed as closed:

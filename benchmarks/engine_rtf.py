@@ -38,7 +38,7 @@ import time
 from collections.abc import Iterator
 
 from livemusic.engine import Generator
-from livemusic.engine.generator import clear_sound_cache
+from livemusic.engine.voicing import clear_sound_cache
 from livemusic.server import Pacing
 from livemusic.types import LiveMusicGenerationConfig, WeightedPrompt
 

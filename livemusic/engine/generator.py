@@ -17,32 +17,18 @@ returned: a prompt or config change shows within 200 ms of stream time.
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
-import math
 import secrets
-import threading
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from livemusic.engine.arrangement import render_riser
-from livemusic.engine.composer import STEM_BASS, STEM_DRUMS, STEM_HARM, STEM_LEAD, STEPS, Composer, Controls, Event
+from livemusic.engine.bus import Bus
+from livemusic.engine.composer import STEM_DRUMS, STEPS, Composer, Controls, Event
 from livemusic.engine.style import DEFAULT_STYLE, Style, mix_prompts
-from livemusic.engine.effects import Delay, LeadRider, Master, Reverb, Widener
-from livemusic.engine.synth import (
-    F32,
-    SoundCache,
-    Timbre,
-    fade_out,
-    midi_hz,
-    noise,
-    quantize,
-    render_drum,
-    render_tone,
-    timbre_key,
-)
+from livemusic.engine.synth import F32
+from livemusic.engine.voicing import StyleSettings, chord_sound, event_sounds
 from livemusic.types import (
     LiveMusicFilteredPrompt,
     LiveMusicGenerationConfig,
@@ -57,13 +43,6 @@ STEM_NAMES = ("drums", "bass", "harmony", "lead")
 BLOCK_SECONDS = 0.2
 #: Smallest internal block a generator accepts (live listeners ask for small ones).
 MIN_BLOCK_SECONDS = 0.02
-
-#: Sounds are shared by all generators of a process (sessions repeat each other's notes too).
-#: 64 M samples (256 MB) hold about two minutes of one busy style's notes, or the working
-#: set of a dozen sessions; at 24 M a single drum & bass session already re-rendered.
-_CACHE = SoundCache(max_samples=64_000_000)
-_CACHE_LOCK = threading.Lock()
-
 
 class Note(NamedTuple):
     """One note or drum hit as the engine played it: what a MIDI file of the music holds.
@@ -98,31 +77,6 @@ def _settle_beats(guidance: float) -> float:
     return 32.0 * (1.0 / 32.0) ** (min(max(guidance, 0.0), 6.0) / 6.0)
 
 
-@functools.lru_cache(maxsize=512)  # pans repeat: drums have fixed places, notes few
-def _pan_column(pan: float) -> np.ndarray:
-    """Constant-power left/right gains for ``pan`` in [-1, 1] (1.0 each at the centre).
-
-    A read-only float32 column ``(2, 1)``: times a mono sound, it is the sound in stereo.
-    """
-    angle = (max(-1.0, min(1.0, pan)) + 1.0) * math.pi / 4.0
-    column = np.array([[math.cos(angle)], [math.sin(angle)]], F32) * F32(math.sqrt(2.0))
-    column.setflags(write=False)
-    return column
-
-
-def _note_classes(ev: Event, bright: float, lofi: float, sounds) -> tuple[float, int, float]:
-    """The cache classes of a note: velocity layer (soft, loud), brightness step, held length.
-
-    Notes shorter than their sounds' release share one rendering: the release is
-    most of what is synthesized, and the note's own end is applied when it is mixed.
-    """
-    vq = 0.5 if ev.vel < 0.3 else 1.0
-    bq = round(bright * (1.0 - 0.5 * lofi) * 8)
-    hold = max([ev.dur] + [tb.release for tb, _, _ in sounds])
-    held = next((c for c in _LENGTH_CLASSES if c >= hold), _LENGTH_CLASSES[-1])
-    return vq, bq, held
-
-
 class Generator:
     """One session's music. Not thread-safe: call it from one thread at a time."""
 
@@ -147,14 +101,9 @@ class Generator:
         self._ring = np.zeros((4, 2, cap), F32)
         self._ring_pos = 0
         self._frame = 0
-        self._reverb = Reverb(sample_rate, self.block, stems=3, level=0.7)  # drums, harmony, lead
         self._fx_style: Style | None = None
-        self._fx_cache: _Fx | None = None
-        self._delays = Delay(sample_rate, self.block, lines=2)  # harmony, lead
-        self._rider = LeadRider(sample_rate, self.block)
-        self._pump = 0.0  # sidechain ducking depth at the end of the last block
-        self._widener = Widener(sample_rate, (0.009, 0.013, 0.019), (True, False, False))  # drums, harmony, lead
-        self._master = Master(sample_rate, self.block, stems=len(STEM_NAMES))
+        self._fx_cache: StyleSettings | None = None
+        self._bus = Bus(sample_rate, self.block, stems=len(STEM_NAMES))
         self._queue: list[tuple[np.ndarray, np.ndarray | None]] = []
         self._queue_offset = 0
         self._queued = 0
@@ -362,7 +311,8 @@ class Generator:
 
         pos = self._ring_pos
         dry = self._ring[:, :, pos:pos + n]   # (stem, ch, n), a view: effects work in place
-        self._effects(dry, self._style, ctl, start)
+        self._queue.append(self._bus.process(dry, self._fx(self._style), ctl, start, self._composer, self._stems_active))
+        self._queued += n
         dry[...] = 0.0
         self._ring_pos = (pos + n) % self._ring.shape[2]
         self._frame += n
@@ -374,7 +324,7 @@ class Generator:
             if (self._end is not None and ev.frame >= self._end) or ev.frame < self._skip_before:
                 continue
             if self._notes is not None:
-                self._notes.append(_note(ev, self.sample_rate, self._master.latency))
+                self._notes.append(_note(ev, self.sample_rate, self._bus.master.latency))
             # Notes of one chord (same onset, length and velocity) are rendered together.
             if chord and (ev.kind != "harm" or (ev.frame, ev.dur, ev.vel) != (chord[0].frame, chord[0].dur, chord[0].vel)):
                 self._play_chord(chord, style, ctl, block_start)
@@ -413,82 +363,18 @@ class Generator:
         ring[np.ix_(stems, [0, 1], np.flatnonzero(~keep))] = 0.0
 
     def _play(self, ev: Event, style: Style, ctl: Controls, block_start: int) -> None:
-        sr = self.sample_rate
-        bright = ctl.brightness
-        fx = self._fx(style)
-        if ev.kind == "riser":
-            bq = round(bright * 8)
-            wave = _cached(("riser", round(ev.dur, 2), bq, sr), lambda: render_riser(ev.dur, bq / 8, sr))
-            gain = ev.vel
-        elif ev.stem == STEM_DRUMS:
-            comp = self._composer
-            tonic = comp.pc(comp.mode_tonic)
-            third = comp.pc(comp.mode_tonic + 2)
-            tuned = fx.kits.get((tonic, third))
-            if tuned is None:  # drums tuned to the key: kick on the tonic, toms and hand drums on the third
-                k = fx.kit
-                kit = k.__class__(**{**k.__dict__, "kick_hz": midi_hz(_nearest_midi(k.kick_hz, tonic)),
-                                     "perc_hz": midi_hz(_nearest_midi(k.perc_hz, third)),
-                                     "snare_hz": midi_hz(_nearest_midi(k.snare_hz, third))})
-                tuned = fx.kits[(tonic, third)] = (kit, quantize(kit.__dict__.values(), 1 / 32))
-            kit, kit_key = tuned
-            bq = round(bright * 8)
-            key = ("drum", ev.kind, kit_key, bq, ev.var % 4, sr)
-            wave = _cached(key, lambda: render_drum(ev.kind, kit, 1.0, bq / 8, sr, ev.var % 4))
-            gain = ev.vel
-        else:
-            if ev.kind == "vocal":
-                sounds = ((_VOICE, _VOICE_KEY, 1.0),)
-            elif ev.kind == "drone":
-                sounds = ((_DRONE, _DRONE_KEY, 1.0),)
-            else:
-                sounds = fx.sounds[ev.kind]
-            # Two velocity layers (soft, loud) colour the sound; the exact velocity is a gain.
-            vq, bq, held = _note_classes(ev, bright, fx.lofi, sounds)
-            pan = _pan_column(ev.pan)
-            offset = ev.frame - block_start
-            for tb, tkey, weight in sounds:
-                var = ev.var % 4 if tb.vocal > 0.02 else 0  # the vowel
-                held_part, tail = _released(_tone(tb, tkey, ev.midi, held, vq, bq, var, sr), int(ev.dur * sr), tb, sr)
-                ride = self._rider.gain if ev.kind == "lead" else 1.0
-                gains = pan * F32(ev.vel / vq * weight * ride)
-                self._mix_in(ev.stem, offset, held_part, gains)
-                if len(tail):
-                    self._mix_in(ev.stem, offset + len(held_part), tail, gains)
-            return
-        self._mix_in(ev.stem, ev.frame - block_start, wave, _pan_column(ev.pan) * F32(gain))
+        sounds = event_sounds(ev, self._fx(style), ctl.brightness, self._composer, self._bus.rider.gain,
+                              self.sample_rate)
+        for stem, after, wave, gains in sounds:
+            self._mix_in(stem, ev.frame - block_start + after, wave, gains)
 
     def _play_chord(self, notes: list[Event], style: Style, ctl: Controls, block_start: int) -> None:
         """A chord as one cached stereo sound (its notes panned across the field)."""
         if len(notes) == 1:
             self._play(notes[0], style, ctl, block_start)
             return
-        sr = self.sample_rate
-        fx = self._fx(style)
-        first = notes[0]
-        sounds = fx.sounds["harm"]
-        vq, bq, held = _note_classes(first, ctl.brightness, fx.lofi, sounds)
-        n_on = int(first.dur * sr)
-        voicing = tuple((e.midi, round(e.pan, 2)) for e in notes)
-        key = ("chord", tuple(k for _, k, _ in sounds), tuple(w for _, _, w in sounds), voicing, n_on, held, vq, bq, sr)
-
-        def voiced(tb: Timbre, tkey: tuple) -> np.ndarray:
-            """The chord's notes in one sound, panned and summed, before any release."""
-            return _stereo_sum([(_tone(tb, tkey, midi, held, vq, bq, 0, sr), _pan_column(pan), 0) for midi, pan in voicing])
-
-        def make() -> np.ndarray:
-            # Held length and release, sound by sound: the voiced chords serve every length.
-            parts = []
-            for tb, tkey, weight in sounds:
-                voiced_key = ("voiced", tkey, voicing, held, vq, bq, sr)
-                held_part, tail = _released(_cached(voiced_key, lambda: voiced(tb, tkey)), n_on, tb, sr)
-                gain = F32(weight / vq)
-                parts += [(held_part, gain, 0), (tail, gain, held_part.shape[-1])]
-            return _stereo_sum(parts)
-
-        wave = _cached(key, make)
-        offset = first.frame - block_start
-        self._mix_in(STEM_HARM, offset, wave, F32(first.vel))
+        stem, _, wave, gain = chord_sound(notes, self._fx(style), ctl.brightness, self.sample_rate)
+        self._mix_in(stem, notes[0].frame - block_start, wave, gain)
 
     def _mix_in(self, stem: int, offset: int, wave: np.ndarray, gains: np.ndarray | np.float32) -> None:
         """Add ``wave`` times ``gains`` into ``stem`` from ``offset`` frames into the current block.
@@ -505,165 +391,11 @@ class Generator:
         if first < length:
             ring[:, :length - first] += gains * wave[..., first:length]
 
-    def _effects(self, dry: np.ndarray, style: Style, ctl: Controls, start: int) -> None:
-        """Stem colour, echoes, reverb, master bus; queues the finished int16 block."""
-        sr, n = self.sample_rate, self.block
-        bpm = self._composer.bpm or ctl.bpm
-        beat = 60.0 / bpm * sr
-        fx = self._fx(style)
-        self._rider.listen(dry[STEM_LEAD], dry[STEM_HARM], fx.lead_driven)
-        # Sidechain pumping follows the kick: none without drums or in a section without kick.
-        pump = 0.7 * fx.pump * self._composer.section.backbone if ctl.drums and fx.pump > 0.1 else 0.0
-        if pump > 0.0 or self._pump > 0.0:
-            self._duck(dry, bpm, start, pump)
-        if fx.wobble > 0.1 or fx.phaser > 0.1:
-            # LFOs locked to the beat: the phase at the block's start in double precision
-            # (it grows without bound), the steps within the block in single.
-            step = bpm / 60.0 / sr  # beats per sample
-            beats = start * step
-            ramp = np.arange(n, dtype=F32)
-            if fx.wobble > 0.1:  # tempo-synced tremolo on the bass, two cycles a beat
-                depth = 0.8 * (fx.wobble - 0.1) / 0.9  # starts from 0 at the threshold: no click
-                gain = np.cos(ramp * F32(4 * math.pi * step) + F32(4 * math.pi * (beats % 1.0)))
-                gain *= F32(-0.5 * depth)
-                gain += F32(1.0 - 0.5 * depth)  # 1 - depth * (0.5 + 0.5 * cos)
-                dry[STEM_BASS] *= gain
-            if fx.phaser > 0.1:  # slow swirl across the stereo field on the harmony, every 8 beats
-                depth = 0.7 * (fx.phaser - 0.1) / 0.9
-                swirl = np.sin(ramp * F32(math.pi / 4 * step) + F32(2 * math.pi * (beats / 8 % 1.0)))
-                dry[STEM_HARM] *= 1.0 + np.array([[-depth], [depth]], F32) * swirl
-        w = fx.width
-        self._widener.process([dry[i] for i in _WIDENED], (_WIDTH_DRUMS * w, _WIDTH_HARM * w, _WIDTH_LEAD * w))
-        if fx.vinyl > 0.1:
-            dry[STEM_HARM] += noise(n, start // n) * F32(0.004 * fx.vinyl)
-        if fx.delay > 0.03:  # echoes of harmony and lead, part of each stem
-            echoed = slice(STEM_HARM, STEM_LEAD + 1)  # neighbours in the stem order
-            level = 0.6 * fx.delay  # of the echoes
-            sends = dry[echoed, 0] + dry[echoed, 1]
-            sends *= np.array([[0.18 * level], [0.35 * level]], F32)
-            self._delays.process(sends, int(0.75 * beat), 0.25 + 0.35 * fx.delay, out=dry[echoed])
-        send_gain = [0.03 + 0.1 * fx.reverb, 0.0, 0.08 + 0.38 * fx.reverb, 0.05 + 0.3 * fx.reverb]
-        wet_stems = [STEM_DRUMS, STEM_HARM, STEM_LEAD]  # the bass stays dry
-        gains = [send_gain]  # the mix's reverb send: each stem at its send gain
-        if self._stems_active:  # and, before it, each reverberated stem's own
-            gains = [[g if s == stem else 0.0 for s, g in enumerate(send_gain)] for stem in wet_stems] + gains
-        weights = np.repeat(np.array(gains, F32), 2, axis=1)  # the same for both channels
-        wet = self._reverb.process(weights @ dry.reshape(8, n))
-        mix = dry.sum(axis=0)
-        mix += wet[-1]
-        if self._stems_active:
-            dry[wet_stems] += wet[:-1]
-        comp = self._composer
-        mix16, stems16 = self._master.process(mix, dry, self._stems_active, comp.level_db(), comp.section.anchor)
-        self._queue.append((mix16, stems16))
-        self._queued += n
-
-    def _duck(self, dry: np.ndarray, bpm: float, start: int, depth: float) -> None:
-        """Duck bass, harmony and (half as deep) lead on every beat, as a kick on a sidechain does.
-
-        The gain dips within 4 ms of the beat and recovers over a quarter of it; its depth
-        moves from the last block's to ``depth`` across the block, so it never steps.
-        """
-        sr, n = self.sample_rate, self.block
-        beat_s = 60.0 / bpm
-        step = 1.0 / (beat_s * sr)  # beats per sample
-        phase = (np.arange(n) * step + (start * step) % 1.0) % 1.0  # float64: the phase wraps exactly
-        since = (phase * beat_s).astype(F32)  # seconds since the beat
-        env = np.minimum(since * F32(250.0), F32(1.0)) * np.exp(since * F32(-4.0 / beat_s))
-        env *= np.linspace(self._pump, depth, n, dtype=F32)
-        self._pump = depth
-        gain = F32(1.0) - env
-        dry[STEM_BASS] *= gain
-        dry[STEM_HARM] *= gain
-        gain += F32(1.0)
-        gain *= F32(0.5)
-        dry[STEM_LEAD] *= gain
-
-    def _fx(self, style: Style) -> "_Fx":
+    def _fx(self, style: Style) -> StyleSettings:
         if self._fx_style is not style:
-            self._fx_cache = _Fx(style)
+            self._fx_cache = StyleSettings(style)
             self._fx_style = style
         return self._fx_cache
-
-
-#: The stems widened (drums, harmony, lead: the bass stays in the centre) and their side
-#: levels, relative to their mid, at the style's width 1.
-_WIDENED = [STEM_DRUMS, STEM_HARM, STEM_LEAD]
-_WIDTH_DRUMS, _WIDTH_HARM, _WIDTH_LEAD = 1.2, 1.0, 0.5
-
-
-class _Fx:
-    """Per-style numbers used every block (looked up once per style)."""
-
-    def __init__(self, style: Style) -> None:
-        for name in ("wobble", "phaser", "vinyl", "delay", "reverb", "lofi", "width", "pump"):
-            setattr(self, name, style[name])
-        self.kit = style.kit()
-        # Lead-driven styles hold the lead about level with the harmony; others are left alone.
-        self.lead_driven = style["lead_driven"]
-        self.sounds = {}
-        for role in ("bass", "harm", "lead"):
-            sounds = []
-            for tb, weight in style.sounds(role):
-                if self.lofi > 0.3:
-                    tb = Timbre(**{**tb.__dict__, "vibrato": max(tb.vibrato, 0.25 * self.lofi)})
-                sounds.append((tb, timbre_key(tb), round(weight * 16) / 16 or 1 / 16))
-            self.sounds[role] = sounds
-        self.kits: dict[tuple[int, int], tuple] = {}  # (tonic, third) -> tuned kit
-
-
-_VOICE = Timbre(saw=0.0, vocal=1.0, vibrato=0.7, attack=0.12, decay=1.0, sustain=0.9, release=0.35, cutoff=12.0, fenv=0.0)
-_DRONE = Timbre(saw=0.6, sine=0.7, detune=0.8, attack=1.2, decay=3.0, sustain=1.0, release=1.5, cutoff=2.5, fenv=0.0)
-_VOICE_KEY = timbre_key(_VOICE)
-_DRONE_KEY = timbre_key(_DRONE)
-
-
-_LENGTH_CLASSES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
-_RELEASES: dict[tuple[float, int], np.ndarray] = {}
-
-
-def _stereo_sum(parts: list[tuple[np.ndarray, np.ndarray | np.float32, int]]) -> np.ndarray:
-    """Sounds ``gains * wave`` placed ``offset`` frames in, summed into one stereo sound ``(2, n)``.
-
-    ``wave`` is mono with ``gains`` ``(2, 1)`` (a pan), or stereo with a scalar gain.
-    """
-    out = np.zeros((2, max(offset + wave.shape[-1] for wave, _, offset in parts)), F32)
-    for wave, gains, offset in parts:
-        out[:, offset:offset + wave.shape[-1]] += gains * wave
-    return out
-
-
-def _tone(tb: Timbre, tkey: tuple, midi: float, held: float, vq: float, bq: int, var: int, sr: int) -> np.ndarray:
-    """The cached rendering of a note held for length class ``held``, release included.
-
-    One rendering per pitch and length class serves every note held at most that long.
-    """
-    return _cached(("tone", tkey, midi, held, vq, bq, var, sr), lambda: render_tone(tb, midi, held, vq, bq / 8, sr, var))
-
-
-def _released(base: np.ndarray, n_on: int, tb: Timbre, sr: int) -> tuple[np.ndarray, np.ndarray]:
-    """A sound ``base`` (mono or stereo) ended after ``n_on`` frames: its held part and release tail.
-
-    The release envelope starts where the note ends; the rest of the rendering is dropped.
-    """
-    curve = _release_curve(max(tb.release, 0.01), sr)
-    length = base.shape[-1]
-    on = min(n_on, length)
-    rel = min(len(curve), length - on)
-    return base[..., :on], base[..., on:on + rel] * curve[:rel]
-
-
-def _release_curve(release: float, sr: int) -> np.ndarray:
-    key = (release, sr)
-    curve = _RELEASES.get(key)
-    if curve is None:
-        if len(_RELEASES) > 256:
-            _RELEASES.clear()
-        n = max(int(release * sr), 1)
-        curve = np.exp(np.arange(n, dtype=F32) * F32(-4.6 / (release * sr)))
-        fade_out(curve)
-        _RELEASES[key] = curve
-    return curve
 
 
 def _note(ev: Event, sr: int, latency: int) -> Note:
@@ -673,28 +405,3 @@ def _note(ev: Event, sr: int, latency: int) -> Note:
         return Note(frame, "drums", ev.kind, 0, float(ev.vel), 0)
     part = "vocal" if ev.kind == "vocal" else STEM_NAMES[ev.stem]
     return Note(frame, part, ev.kind, int(round(ev.midi)), float(ev.vel), int(ev.dur * sr))
-
-
-def _nearest_midi(hz: float, pc: int) -> int:
-    """The MIDI note of pitch class ``pc`` closest to ``hz``."""
-    m = 69.0 + 12.0 * math.log2(max(hz, 1.0) / 440.0)
-    base = int(round(m))
-    return min((base + d for d in range(-6, 7) if (base + d) % 12 == pc), key=lambda x: abs(x - m))
-
-
-def clear_sound_cache() -> None:
-    """Forget every cached sound (for cold-start measurements)."""
-    with _CACHE_LOCK:
-        _CACHE.clear()
-
-
-def _cached(key: tuple, make) -> np.ndarray:
-    with _CACHE_LOCK:
-        hit = _CACHE._items.get(key)
-        if hit is not None:
-            _CACHE._items.move_to_end(key)
-            return hit
-    wave = make()
-    with _CACHE_LOCK:
-        return _CACHE.get(key, lambda: wave)
-

@@ -1,0 +1,109 @@
+"""The mix bus of a generator: each block's stem colour, sidechain pump, width, echoes, reverb and master.
+
+It works on the generator's fixed internal blocks of dry stems, so its output never
+depends on how a caller splits its render calls.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from livemusic.engine.composer import STEM_BASS, STEM_DRUMS, STEM_HARM, STEM_LEAD, Composer, Controls
+from livemusic.engine.effects import Delay, LeadRider, Master, Reverb, Widener
+from livemusic.engine.synth import F32, noise
+from livemusic.engine.voicing import StyleSettings
+
+#: The stems widened (drums, harmony, lead: the bass stays in the centre) and their side
+#: levels, relative to their mid, at the style's width 1.
+_WIDENED = [STEM_DRUMS, STEM_HARM, STEM_LEAD]
+_WIDTH_DRUMS, _WIDTH_HARM, _WIDTH_LEAD = 1.2, 1.0, 0.5
+
+
+class Bus:
+    """One generator's effects and master, with their state carried from block to block."""
+
+    def __init__(self, sample_rate: int, block: int, stems: int) -> None:
+        self.sample_rate = sample_rate
+        self.block = block
+        self._reverb = Reverb(sample_rate, block, stems=3, level=0.7)  # drums, harmony, lead
+        self._delays = Delay(sample_rate, block, lines=2)  # harmony, lead
+        #: Rides the lead's level; the generator applies its gain to lead notes as they start.
+        self.rider = LeadRider(sample_rate, block)
+        self._pump = 0.0  # sidechain ducking depth at the end of the last block
+        self._widener = Widener(sample_rate, (0.009, 0.013, 0.019), (True, False, False))  # drums, harmony, lead
+        #: Loudness and limiter; its look-ahead is the bus's latency.
+        self.master = Master(sample_rate, block, stems=stems)
+
+    def process(self, dry: np.ndarray, fx: StyleSettings, ctl: Controls, start: int, composer: Composer,
+                with_stems: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """The finished int16 block of the dry stems ``dry`` (stem, channel, frame) at stream frame ``start``:
+        the mix and, ``with_stems``, the stems. ``dry`` is worked on in place."""
+        sr, n = self.sample_rate, self.block
+        bpm = composer.bpm or ctl.bpm
+        beat = 60.0 / bpm * sr
+        self.rider.listen(dry[STEM_LEAD], dry[STEM_HARM], fx.lead_driven)
+        # Sidechain pumping follows the kick: none without drums or in a section without kick.
+        pump = 0.7 * fx.pump * composer.section.backbone if ctl.drums and fx.pump > 0.1 else 0.0
+        if pump > 0.0 or self._pump > 0.0:
+            self._duck(dry, bpm, start, pump)
+        if fx.wobble > 0.1 or fx.phaser > 0.1:
+            # LFOs locked to the beat: the phase at the block's start in double precision
+            # (it grows without bound), the steps within the block in single.
+            step = bpm / 60.0 / sr  # beats per sample
+            beats = start * step
+            ramp = np.arange(n, dtype=F32)
+            if fx.wobble > 0.1:  # tempo-synced tremolo on the bass, two cycles a beat
+                depth = 0.8 * (fx.wobble - 0.1) / 0.9  # starts from 0 at the threshold: no click
+                gain = np.cos(ramp * F32(4 * math.pi * step) + F32(4 * math.pi * (beats % 1.0)))
+                gain *= F32(-0.5 * depth)
+                gain += F32(1.0 - 0.5 * depth)  # 1 - depth * (0.5 + 0.5 * cos)
+                dry[STEM_BASS] *= gain
+            if fx.phaser > 0.1:  # slow swirl across the stereo field on the harmony, every 8 beats
+                depth = 0.7 * (fx.phaser - 0.1) / 0.9
+                swirl = np.sin(ramp * F32(math.pi / 4 * step) + F32(2 * math.pi * (beats / 8 % 1.0)))
+                dry[STEM_HARM] *= 1.0 + np.array([[-depth], [depth]], F32) * swirl
+        w = fx.width
+        self._widener.process([dry[i] for i in _WIDENED], (_WIDTH_DRUMS * w, _WIDTH_HARM * w, _WIDTH_LEAD * w))
+        if fx.vinyl > 0.1:
+            dry[STEM_HARM] += noise(n, start // n) * F32(0.004 * fx.vinyl)
+        if fx.delay > 0.03:  # echoes of harmony and lead, part of each stem
+            echoed = slice(STEM_HARM, STEM_LEAD + 1)  # neighbours in the stem order
+            level = 0.6 * fx.delay  # of the echoes
+            sends = dry[echoed, 0] + dry[echoed, 1]
+            sends *= np.array([[0.18 * level], [0.35 * level]], F32)
+            self._delays.process(sends, int(0.75 * beat), 0.25 + 0.35 * fx.delay, out=dry[echoed])
+        send_gain = [0.03 + 0.1 * fx.reverb, 0.0, 0.08 + 0.38 * fx.reverb, 0.05 + 0.3 * fx.reverb]
+        wet_stems = [STEM_DRUMS, STEM_HARM, STEM_LEAD]  # the bass stays dry
+        gains = [send_gain]  # the mix's reverb send: each stem at its send gain
+        if with_stems:  # and, before it, each reverberated stem's own
+            gains = [[g if s == stem else 0.0 for s, g in enumerate(send_gain)] for stem in wet_stems] + gains
+        weights = np.repeat(np.array(gains, F32), 2, axis=1)  # the same for both channels
+        wet = self._reverb.process(weights @ dry.reshape(8, n))
+        mix = dry.sum(axis=0)
+        mix += wet[-1]
+        if with_stems:
+            dry[wet_stems] += wet[:-1]
+        return self.master.process(mix, dry, with_stems, composer.level_db(), composer.section.anchor)
+
+    def _duck(self, dry: np.ndarray, bpm: float, start: int, depth: float) -> None:
+        """Duck bass, harmony and (half as deep) lead on every beat, as a kick on a sidechain does.
+
+        The gain dips within 4 ms of the beat and recovers over a quarter of it; its depth
+        moves from the last block's to ``depth`` across the block, so it never steps.
+        """
+        sr, n = self.sample_rate, self.block
+        beat_s = 60.0 / bpm
+        step = 1.0 / (beat_s * sr)  # beats per sample
+        phase = (np.arange(n) * step + (start * step) % 1.0) % 1.0  # float64: the phase wraps exactly
+        since = (phase * beat_s).astype(F32)  # seconds since the beat
+        env = np.minimum(since * F32(250.0), F32(1.0)) * np.exp(since * F32(-4.0 / beat_s))
+        env *= np.linspace(self._pump, depth, n, dtype=F32)
+        self._pump = depth
+        gain = F32(1.0) - env
+        dry[STEM_BASS] *= gain
+        dry[STEM_HARM] *= gain
+        gain += F32(1.0)
+        gain *= F32(0.5)
+        dry[STEM_LEAD] *= gain

@@ -1,0 +1,235 @@
+"""How the composer's events become sounds: the shared sound cache, per-style sound settings, notes and chords.
+
+A note is rendered once per pitch, timbre and class of length, velocity and
+brightness, cached for every session of the process, and ended where the note
+ends when it is mixed. :func:`event_sounds` and :func:`chord_sound` say what to
+mix for an event; the generator mixes it into its ring of stems.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+
+import numpy as np
+
+from livemusic.engine.arrangement import render_riser
+from livemusic.engine.composer import STEM_DRUMS, STEM_HARM, Composer, Event
+from livemusic.engine.style import Style
+from livemusic.engine.synth import (
+    F32,
+    SoundCache,
+    Timbre,
+    fade_out,
+    midi_hz,
+    quantize,
+    render_drum,
+    render_tone,
+    timbre_key,
+)
+
+#: Sounds are shared by all generators of a process (sessions repeat each other's notes too).
+#: 64 M samples (256 MB) hold about two minutes of one busy style's notes, or the working
+#: set of a dozen sessions; at 24 M a single drum & bass session already re-rendered.
+_CACHE = SoundCache(max_samples=64_000_000)
+_CACHE_LOCK = threading.Lock()
+
+#: One sound to add into a stem: (stem, frames after the event's onset, wave, gains). ``wave`` is
+#: mono ``(n,)`` with ``gains`` ``(2, 1)`` (its pan), or stereo ``(2, n)`` with a scalar gain.
+Sound = tuple[int, int, np.ndarray, "np.ndarray | np.float32"]
+
+
+class StyleSettings:
+    """Per-style numbers used every block (looked up once per style): effect amounts, kit, sounds per role."""
+
+    def __init__(self, style: Style) -> None:
+        for name in ("wobble", "phaser", "vinyl", "delay", "reverb", "lofi", "width", "pump"):
+            setattr(self, name, style[name])
+        self.kit = style.kit()
+        # Lead-driven styles hold the lead about level with the harmony; others are left alone.
+        self.lead_driven = style["lead_driven"]
+        self.sounds = {}
+        for role in ("bass", "harm", "lead"):
+            sounds = []
+            for tb, weight in style.sounds(role):
+                if self.lofi > 0.3:
+                    tb = Timbre(**{**tb.__dict__, "vibrato": max(tb.vibrato, 0.25 * self.lofi)})
+                sounds.append((tb, timbre_key(tb), round(weight * 16) / 16 or 1 / 16))
+            self.sounds[role] = sounds
+        self.kits: dict[tuple[int, int], tuple] = {}  # (tonic, third) -> tuned kit
+
+
+def event_sounds(ev: Event, fx: StyleSettings, brightness: float, composer: Composer, lead_gain: float,
+                 sr: int) -> list[Sound]:
+    """What to mix for one event (a chord's notes go through :func:`chord_sound` instead).
+
+    Drums are tuned to the composer's key; ``lead_gain`` is the lead rider's gain.
+    """
+    if ev.kind == "riser":
+        bq = round(brightness * 8)
+        wave = _cached(("riser", round(ev.dur, 2), bq, sr), lambda: render_riser(ev.dur, bq / 8, sr))
+        return [(ev.stem, 0, wave, _pan_column(ev.pan) * F32(ev.vel))]
+    if ev.stem == STEM_DRUMS:
+        tonic = composer.pc(composer.mode_tonic)
+        third = composer.pc(composer.mode_tonic + 2)
+        tuned = fx.kits.get((tonic, third))
+        if tuned is None:  # drums tuned to the key: kick on the tonic, toms and hand drums on the third
+            k = fx.kit
+            kit = k.__class__(**{**k.__dict__, "kick_hz": midi_hz(_nearest_midi(k.kick_hz, tonic)),
+                                 "perc_hz": midi_hz(_nearest_midi(k.perc_hz, third)),
+                                 "snare_hz": midi_hz(_nearest_midi(k.snare_hz, third))})
+            tuned = fx.kits[(tonic, third)] = (kit, quantize(kit.__dict__.values(), 1 / 32))
+        kit, kit_key = tuned
+        bq = round(brightness * 8)
+        key = ("drum", ev.kind, kit_key, bq, ev.var % 4, sr)
+        wave = _cached(key, lambda: render_drum(ev.kind, kit, 1.0, bq / 8, sr, ev.var % 4))
+        return [(ev.stem, 0, wave, _pan_column(ev.pan) * F32(ev.vel))]
+    if ev.kind == "vocal":
+        sounds = ((_VOICE, _VOICE_KEY, 1.0),)
+    elif ev.kind == "drone":
+        sounds = ((_DRONE, _DRONE_KEY, 1.0),)
+    else:
+        sounds = fx.sounds[ev.kind]
+    # Two velocity layers (soft, loud) colour the sound; the exact velocity is a gain.
+    vq, bq, held = _note_classes(ev, brightness, fx.lofi, sounds)
+    pan = _pan_column(ev.pan)
+    out: list[Sound] = []
+    for tb, tkey, weight in sounds:
+        var = ev.var % 4 if tb.vocal > 0.02 else 0  # the vowel
+        held_part, tail = _released(_tone(tb, tkey, ev.midi, held, vq, bq, var, sr), int(ev.dur * sr), tb, sr)
+        ride = lead_gain if ev.kind == "lead" else 1.0
+        gains = pan * F32(ev.vel / vq * weight * ride)
+        out.append((ev.stem, 0, held_part, gains))
+        if len(tail):
+            out.append((ev.stem, len(held_part), tail, gains))
+    return out
+
+
+def chord_sound(notes: list[Event], fx: StyleSettings, brightness: float, sr: int) -> Sound:
+    """A chord (same onset, length and velocity) as one cached stereo sound, its notes panned across the field."""
+    first = notes[0]
+    sounds = fx.sounds["harm"]
+    vq, bq, held = _note_classes(first, brightness, fx.lofi, sounds)
+    n_on = int(first.dur * sr)
+    voicing = tuple((e.midi, round(e.pan, 2)) for e in notes)
+    key = ("chord", tuple(k for _, k, _ in sounds), tuple(w for _, _, w in sounds), voicing, n_on, held, vq, bq, sr)
+
+    def voiced(tb: Timbre, tkey: tuple) -> np.ndarray:
+        """The chord's notes in one sound, panned and summed, before any release."""
+        return _stereo_sum([(_tone(tb, tkey, midi, held, vq, bq, 0, sr), _pan_column(pan), 0) for midi, pan in voicing])
+
+    def make() -> np.ndarray:
+        # Held length and release, sound by sound: the voiced chords serve every length.
+        parts = []
+        for tb, tkey, weight in sounds:
+            voiced_key = ("voiced", tkey, voicing, held, vq, bq, sr)
+            held_part, tail = _released(_cached(voiced_key, lambda: voiced(tb, tkey)), n_on, tb, sr)
+            gain = F32(weight / vq)
+            parts += [(held_part, gain, 0), (tail, gain, held_part.shape[-1])]
+        return _stereo_sum(parts)
+
+    return STEM_HARM, 0, _cached(key, make), F32(first.vel)
+
+
+def clear_sound_cache() -> None:
+    """Forget every cached sound (for cold-start measurements)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+@functools.lru_cache(maxsize=512)  # pans repeat: drums have fixed places, notes few
+def _pan_column(pan: float) -> np.ndarray:
+    """Constant-power left/right gains for ``pan`` in [-1, 1] (1.0 each at the centre).
+
+    A read-only float32 column ``(2, 1)``: times a mono sound, it is the sound in stereo.
+    """
+    angle = (max(-1.0, min(1.0, pan)) + 1.0) * math.pi / 4.0
+    column = np.array([[math.cos(angle)], [math.sin(angle)]], F32) * F32(math.sqrt(2.0))
+    column.setflags(write=False)
+    return column
+
+
+def _note_classes(ev: Event, bright: float, lofi: float, sounds) -> tuple[float, int, float]:
+    """The cache classes of a note: velocity layer (soft, loud), brightness step, held length.
+
+    Notes shorter than their sounds' release share one rendering: the release is
+    most of what is synthesized, and the note's own end is applied when it is mixed.
+    """
+    vq = 0.5 if ev.vel < 0.3 else 1.0
+    bq = round(bright * (1.0 - 0.5 * lofi) * 8)
+    hold = max([ev.dur] + [tb.release for tb, _, _ in sounds])
+    held = next((c for c in _LENGTH_CLASSES if c >= hold), _LENGTH_CLASSES[-1])
+    return vq, bq, held
+
+
+_VOICE = Timbre(saw=0.0, vocal=1.0, vibrato=0.7, attack=0.12, decay=1.0, sustain=0.9, release=0.35, cutoff=12.0, fenv=0.0)
+_DRONE = Timbre(saw=0.6, sine=0.7, detune=0.8, attack=1.2, decay=3.0, sustain=1.0, release=1.5, cutoff=2.5, fenv=0.0)
+_VOICE_KEY = timbre_key(_VOICE)
+_DRONE_KEY = timbre_key(_DRONE)
+
+
+_LENGTH_CLASSES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0)
+_RELEASES: dict[tuple[float, int], np.ndarray] = {}
+
+
+def _stereo_sum(parts: list[tuple[np.ndarray, np.ndarray | np.float32, int]]) -> np.ndarray:
+    """Sounds ``gains * wave`` placed ``offset`` frames in, summed into one stereo sound ``(2, n)``.
+
+    ``wave`` is mono with ``gains`` ``(2, 1)`` (a pan), or stereo with a scalar gain.
+    """
+    out = np.zeros((2, max(offset + wave.shape[-1] for wave, _, offset in parts)), F32)
+    for wave, gains, offset in parts:
+        out[:, offset:offset + wave.shape[-1]] += gains * wave
+    return out
+
+
+def _tone(tb: Timbre, tkey: tuple, midi: float, held: float, vq: float, bq: int, var: int, sr: int) -> np.ndarray:
+    """The cached rendering of a note held for length class ``held``, release included.
+
+    One rendering per pitch and length class serves every note held at most that long.
+    """
+    return _cached(("tone", tkey, midi, held, vq, bq, var, sr), lambda: render_tone(tb, midi, held, vq, bq / 8, sr, var))
+
+
+def _released(base: np.ndarray, n_on: int, tb: Timbre, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """A sound ``base`` (mono or stereo) ended after ``n_on`` frames: its held part and release tail.
+
+    The release envelope starts where the note ends; the rest of the rendering is dropped.
+    """
+    curve = _release_curve(max(tb.release, 0.01), sr)
+    length = base.shape[-1]
+    on = min(n_on, length)
+    rel = min(len(curve), length - on)
+    return base[..., :on], base[..., on:on + rel] * curve[:rel]
+
+
+def _release_curve(release: float, sr: int) -> np.ndarray:
+    key = (release, sr)
+    curve = _RELEASES.get(key)
+    if curve is None:
+        if len(_RELEASES) > 256:
+            _RELEASES.clear()
+        n = max(int(release * sr), 1)
+        curve = np.exp(np.arange(n, dtype=F32) * F32(-4.6 / (release * sr)))
+        fade_out(curve)
+        _RELEASES[key] = curve
+    return curve
+
+
+def _nearest_midi(hz: float, pc: int) -> int:
+    """The MIDI note of pitch class ``pc`` closest to ``hz``."""
+    m = 69.0 + 12.0 * math.log2(max(hz, 1.0) / 440.0)
+    base = int(round(m))
+    return min((base + d for d in range(-6, 7) if (base + d) % 12 == pc), key=lambda x: abs(x - m))
+
+
+def _cached(key: tuple, make) -> np.ndarray:
+    with _CACHE_LOCK:
+        hit = _CACHE._items.get(key)
+        if hit is not None:
+            _CACHE._items.move_to_end(key)
+            return hit
+    wave = make()
+    with _CACHE_LOCK:
+        return _CACHE.get(key, lambda: wave)

@@ -94,9 +94,15 @@ class Arranger:
         self.section = INTRO
         self.bars = _BARS["intro"][0]
         self.bar = 0  # bars played of the current section
+        self.steady = False  # a loop: the main section for ever, no intro, fills or section changes
+
+    def hold(self) -> None:
+        """Play the main section for ever from now on (a loop that repeats: no intro, build or fill)."""
+        self.steady = True
+        self.restart()
 
     def restart(self) -> None:
-        self.section, self.bars, self.bar = INTRO, _BARS["intro"][0], 0
+        self.section, self.bars, self.bar = (MAIN, _BARS["main"][0], 0) if self.steady else (INTRO, _BARS["intro"][0], 0)
 
     @property
     def remaining(self) -> int:
@@ -106,6 +112,9 @@ class Arranger:
     def advance(self, kind: str, density: float, temperature: float) -> bool:
         """Move to the next bar; returns whether a new section starts with it."""
         self.bar += 1
+        if self.steady:
+            self.bar %= self.bars
+            return False
         if self.bar < self.bars:
             return False
         rng = self.rng
@@ -132,7 +141,8 @@ class Arranger:
 
     @property
     def last_bar(self) -> bool:
-        return self.bar == self.bars - 1
+        """Whether this bar ends the section (a fill leads out of it); never in a held section."""
+        return self.bar == self.bars - 1 and not self.steady
 
 
 def render_riser(seconds: float, bright: float, sr: int) -> np.ndarray:

@@ -256,6 +256,10 @@ class Composer:
         step = self.bar.next_step / STEPS if self.bar is not None else 0.0
         return arr.section.level_at((arr.bar + step) / max(arr.bars, 1))
 
+    def hold(self) -> None:
+        """A loop: the steady main section from now on, with no intro, fill, crash or section change."""
+        self.arranger.hold()
+
     def reset(self, frame: int) -> None:
         """Start over: a new phrase from bar 1 at ``frame``."""
         self.bar: _Bar | None = None
@@ -359,7 +363,7 @@ class Composer:
             drum_u=drum_u, bass_u=bass_u, harm_u=harm_u,
             lead_u=lead_u, pitch_u=pitch_u, vel_u=rng.random((4, STEPS)),
             fill=(arr.last_bar and not arr.section.build)
-            or ((i == ph.length - 1) and rng.random() < 0.35 + 0.5 * min(temp, 1.0)),
+            or ((i == ph.length - 1) and rng.random() < 0.35 + 0.5 * min(temp, 1.0) and not arr.steady),
         )
         self.bar_in_phrase += 1
 
@@ -461,7 +465,7 @@ class Composer:
                 kind = "tom" if s < 12 and d.acoustic > 0.3 else "snare"
                 out.append(Event(STEM_DRUMS, onset, kind, vel=d.drums * DRUM_GAIN[kind] * (0.5 + 0.04 * s),
                                  pan=-0.2 + 0.05 * (s - 8), var=s))
-            if s == 0 and bar.index == 0 and d.hats > 0.2 and ctl.density > 0.15:
+            if s == 0 and bar.index == 0 and d.hats > 0.2 and ctl.density > 0.15 and not arr.steady:
                 out.append(Event(STEM_DRUMS, onset, "crash", vel=d.drums * DRUM_GAIN["crash"] * (0.5 + 0.5 * d.energy)))
             u = bar.drum_u[:, s]
             for i in np.flatnonzero(u < p):

@@ -269,6 +269,7 @@ class Master:
         self.short = 0.0                 # the same over the last seconds
         self.anchored = 0.0              # seconds of anchor sections heard
         self.gain = 1.0
+        self.held = False                # a constant gain, nothing learned (see hold)
         self.frac = (np.arange(1, block + 1) * (_FULL_SCALE / block)).astype(F32)  # ramp shape
         self.sub = sub = next(s for s in (240, 200, 160, 120, 100, 80, 60, 50, 40, 30, 20, 10, 1) if block % s == 0)
         self.sub_frac = np.arange(1, sub + 1, dtype=F32) / F32(sub)
@@ -283,6 +284,10 @@ class Master:
     def latency(self) -> int:
         """Frames by which the output lags its input (the limiter's look-ahead)."""
         return self.sub
+
+    def hold(self, gain_db: float) -> None:
+        """Keep a constant gain from now on and learn nothing (a loop, normalized as a whole afterwards)."""
+        self.held, self.gain = True, 10 ** (gain_db / 20)
 
     def process(self, mix: np.ndarray, stems: np.ndarray, with_stems: bool, level_db: float = 0.0,
                 anchor: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
@@ -325,6 +330,8 @@ class Master:
         than 6 dB for seconds (a new prompt). The gain brings the program to the target
         and then applies ``level_db``: the arrangement's dynamics are kept.
         """
+        if self.held:
+            return np.full(self.block, self.gain * _FULL_SCALE, F32)
         seconds = self.block / self.sr
         # Subsampled: the power of a broadband signal is kept.
         spec = np.fft.rfft(mix[:, :: self.decim], axis=1, out=self.spec)

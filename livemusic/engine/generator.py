@@ -77,6 +77,10 @@ def _settle_beats(guidance: float) -> float:
     return 32.0 * (1.0 / 32.0) ** (min(max(guidance, 0.0), 6.0) / 6.0)
 
 
+#: The master gain of a loop: constant, with headroom for the loudest styles (they learn -5 to -13 dB).
+LOOP_GAIN_DB = -12.0
+
+
 class Generator:
     """One session's music. Not thread-safe: call it from one thread at a time."""
 
@@ -181,8 +185,13 @@ class Generator:
 
         The stream goes on (in tails, then silence): a render of N bars that ends here
         holds, after frame N, exactly the tails that a seamless loop folds into its start.
+        The music before it is a loop's: the steady main section (no intro, fill or
+        crash) at a constant master gain (a gain that moved would step at the seam; the
+        client normalizes the finished loop as a whole).
         """
         self._end = frame
+        self._composer.hold()
+        self._bus.master.hold(LOOP_GAIN_DB)
 
     # ----------------------------------------------------------------- resuming
 

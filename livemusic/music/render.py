@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 
 from livemusic.audio.pcm import decode_pcm
+from livemusic.engine.effects import k_weighting
+from livemusic.engine.synth import response
 from livemusic.errors import InvalidInputError
 from livemusic.music.clip import Clip, estimate_key
 from livemusic.music.schedule import Scheduler, Timeline
@@ -42,6 +44,11 @@ from livemusic.types import DEFAULT_MODEL, SAMPLE_RATE, LiveMusicGenerationConfi
 
 #: How far past a loop's end its tails are rendered at most (they ring out within about 5 s).
 LOOP_TAIL_SECONDS = 8.0
+#: The loudness a loop is brought to (ungated; about -14 LUFS integrated, as the engine's program).
+LOOP_LUFS = -13.2
+#: A loop's notes end this many frames before its exact end: the engine's bar lines are whole frames,
+#: rounded bar by bar, so the next bar's downbeat can fall a few frames early (5 ms; no note is that close).
+LOOP_END_MARGIN = 240
 STEMS = ("drums", "bass", "harmony", "lead")
 
 Progress = Callable[[int, int], None]
@@ -100,7 +107,7 @@ async def arender(prompts: Any = None, config: Any = None, *, preset: str | Path
         _refuse_on_hosted(stems=stems, midi=midi, loop=loop)
     tail = round(LOOP_TAIL_SECONDS * SAMPLE_RATE) if loop else 0
     async with client.connect(model=plan.model, pacing="realtime" if realtime else "asap", stems=stems, notes=True,
-                              end=plan.frames if loop else None) as session:
+                              end=plan.frames - LOOP_END_MARGIN if loop else None) as session:
         _check_session(session, stems=stems, midi=midi, loop=loop)
         received = await _receive(session, plan, plan.frames + tail, stems=stems, on_audio=on_audio,
                                   progress=progress)
@@ -220,7 +227,9 @@ def _fold(audio: np.ndarray, stems: dict[str, np.ndarray],
           frames: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Add what follows the first ``frames`` onto their start (wrapping for tails longer than the loop).
 
-    Should a downbeat plus a tail exceed full scale, everything is scaled down alike.
+    The engine plays a loop at a constant gain; the folded loop is then brought to
+    the program loudness as a whole (:data:`LOOP_LUFS`), or less should its peak
+    exceed full scale. Stems get the same gain.
     """
     def fold(x: np.ndarray) -> np.ndarray:
         out = x[:frames].copy()
@@ -231,9 +240,20 @@ def _fold(audio: np.ndarray, stems: dict[str, np.ndarray],
 
     looped = fold(audio)
     looped_stems = {name: fold(stem) for name, stem in stems.items()}
-    peak = float(np.abs(looped).max(initial=0.0))
-    if peak > 1.0:
-        looped /= peak
-        for stem in looped_stems.values():
-            stem /= peak
+    gain = 10 ** ((LOOP_LUFS - _loudness(looped)) / 20)
+    gain = min(gain, 1.0 / max(float(np.abs(looped).max(initial=0.0)), 1e-9))
+    looped *= np.float32(gain)
+    for stem in looped_stems.values():
+        stem *= np.float32(gain)
     return looped, looped_stems
+
+
+def _loudness(loop: np.ndarray) -> float:
+    """The K-weighted loudness (BS.1770, ungated) of a loop as it repeats (so measured over its period)."""
+    spectrum = np.fft.rfft(loop.astype(np.float64), axis=0)
+    weights = np.ones(len(spectrum))
+    for section in k_weighting(SAMPLE_RATE):
+        weights *= np.abs(response(section[:3], section[3:], len(loop))) ** 2
+    weights[1:(len(loop) + 1) // 2] *= 2.0  # Parseval: the bins that stand for two
+    power = float((weights[:, None] * np.abs(spectrum) ** 2).sum()) / len(loop) ** 2
+    return -0.691 + 10 * np.log10(power + 1e-20)

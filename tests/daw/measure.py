@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import mido
 import numpy as np
+from scipy import signal
 from scipy.ndimage import maximum_filter1d
 
-from engine.analysis import integrated_loudness
+from engine.analysis import _k_filter
 
 MS = 48  # frames per millisecond at 48 kHz
 
@@ -19,12 +20,20 @@ def seam_steps(audio: np.ndarray) -> tuple[float, np.ndarray]:
     return float(max(steps[frames - 1], steps[2 * frames - 1])), steps[: frames - 1]
 
 
-def beat_loudness(audio: np.ndarray, bpm: float, which: int) -> float:
-    """Integrated loudness (LUFS) of beat ``which`` (0 the first, -1 the last) of float audio."""
-    beat = round(60.0 / bpm * 48_000)
-    start = which * beat if which >= 0 else len(audio) + which * beat
-    pcm = np.round(audio[start:start + beat] * 32767).astype(np.int16)
-    return integrated_loudness(pcm)
+def beat_loudness(audio: np.ndarray, bpm: float) -> np.ndarray:
+    """The loudness (LUFS, BS.1770 K-weighted, ungated) of each beat of a loop as it repeats.
+
+    The loop is filtered tiled three times and the middle copy measured, so the
+    first beat is heard after the last, as in playback; a beat is one block (a
+    beat can be shorter than BS.1770's 400 ms).
+    """
+    frames = len(audio)
+    b, a = _k_filter(48_000)
+    weighted = signal.lfilter(b, a, np.concatenate([audio] * 3).astype(np.float64), axis=0)[frames:2 * frames]
+    beat = 60.0 / bpm * 48_000
+    edges = np.round(np.arange(round(frames / beat) + 1) * beat).astype(int)
+    power = [np.mean(weighted[s:e] ** 2, axis=0).sum() for s, e in zip(edges[:-1], edges[1:])]
+    return -0.691 + 10 * np.log10(np.array(power) + 1e-20)
 
 
 def onset_frames(stem: np.ndarray, rise_db: float = 6.0, highs: bool = False) -> np.ndarray:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from livemusic.errors import InvalidInputError
+from livemusic.midi_ports import open_port
 
 if TYPE_CHECKING:
     from livemusic.controls import Controls
@@ -305,20 +306,10 @@ def open_input(name: str) -> tuple[Any, AsyncIterator[Any]]:
 
     Needs python-rtmidi (``pip install 'livemusic[midi]'``) and the system's MIDI service.
     """
-    import mido
-
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[Any] = asyncio.Queue()
-    try:
-        names = mido.get_input_names()
-        match = next((found for found in names if name.lower() in found.lower()), None)
-        port = mido.open_input(match or name, virtual=match is None,
-                               callback=lambda message: loop.call_soon_threadsafe(queue.put_nowait, message))
-    except ImportError:
-        raise InvalidInputError("--midi needs python-rtmidi: pip install 'livemusic[midi]'") from None
-    except (OSError, RuntimeError, SystemError) as exc:  # rtmidi: no MIDI service (e.g. no /dev/snd/seq)
-        raise InvalidInputError(f"--midi {name}: cannot open a MIDI port ({exc}); on Linux this needs the ALSA "
-                                "sequencer (/dev/snd/seq)") from None
+    port = open_port("--midi", name, output=False, extra="midi",
+                     callback=lambda message: loop.call_soon_threadsafe(queue.put_nowait, message))
 
     async def messages() -> AsyncIterator[Any]:
         while True:

@@ -109,12 +109,34 @@ async def test_learn_maps_the_next_controls_moved_and_the_preset_keeps_them():
     assert parse_preset(preset.to_yaml()).midi == mapping
 
 
-def test_midi_without_a_midi_backend_or_port_is_one_clear_line():
-    result = subprocess.run([sys.executable, "-m", "livemusic.cli", "play", "presets/funk.yaml", "--no-audio",
-                             "--duration", "2", "--midi", "no-such-port"], capture_output=True, text=True,
-                            cwd=ROOT, timeout=60, stdin=subprocess.DEVNULL)
+def has_rtmidi() -> bool:
+    try:
+        import rtmidi  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+#: Runs the command line with python-rtmidi hidden, as when the midi/daw extra is not installed.
+WITHOUT_RTMIDI = "import sys; sys.modules['rtmidi'] = None; from livemusic.cli import main; main()"
+
+
+@pytest.mark.parametrize("flag, extra", [("--midi", "midi"), ("--midi-out", "daw")])
+@pytest.mark.parametrize("rtmidi", ["installed", "missing"])
+def test_a_midi_port_that_cannot_be_opened_is_one_clear_line(flag, extra, rtmidi):
+    # RtMidi's C code prints ALSA's own complaint (no /dev/snd/seq) to fd 2: it must not show.
+    if rtmidi == "installed" and not has_rtmidi():
+        pytest.skip("python-rtmidi is not installed (the midi/daw extra)")
+    if rtmidi == "installed" and os.path.exists("/dev/snd/seq"):
+        pytest.skip("the ALSA sequencer is here: the port opens")
+    launch = ["-c", WITHOUT_RTMIDI] if rtmidi == "missing" else ["-m", "livemusic.cli"]
+    result = subprocess.run([sys.executable, *launch, "play", "presets/funk.yaml", "--no-audio", "--duration", "2",
+                             flag, "no-such-port"], capture_output=True, text=True, cwd=ROOT, timeout=60,
+                            stdin=subprocess.DEVNULL)
     assert result.returncode == 2
-    assert result.stderr.startswith("livemusic: error: --midi") and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"livemusic: error: {flag}") and result.stderr.count("\n") == 1, result.stderr
+    if rtmidi == "missing":
+        assert f"pip install 'livemusic[{extra}]'" in result.stderr
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/snd/seq"), reason="no ALSA sequencer (/dev/snd/seq) for virtual ports")

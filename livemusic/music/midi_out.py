@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import mido
 
-from livemusic.errors import InvalidInputError
+from livemusic import midi_ports
 from livemusic.music.midi import note_messages, program_messages
 from livemusic.types import SAMPLE_RATE, LiveMusicNote
 
@@ -164,12 +164,4 @@ def open_port(name: str) -> Any:
     Needs python-rtmidi (``pip install 'livemusic[daw]'``) and the system's MIDI service
     (the ALSA sequencer on Linux, CoreMIDI on macOS; Windows has no virtual ports).
     """
-    try:
-        names = mido.get_output_names()
-        match = next((found for found in names if name.lower() in found.lower()), None)
-        return mido.open_output(match) if match else mido.open_output(name, virtual=True)
-    except ImportError:
-        raise InvalidInputError("--midi-out needs python-rtmidi: pip install 'livemusic[daw]'") from None
-    except (OSError, RuntimeError, SystemError) as exc:  # rtmidi: no MIDI service (e.g. no /dev/snd/seq)
-        raise InvalidInputError(f"--midi-out {name}: cannot open a MIDI port ({exc}); on Linux virtual ports "
-                                "need the ALSA sequencer (/dev/snd/seq)") from None
+    return midi_ports.open_port("--midi-out", name, output=True, extra="daw")

@@ -110,7 +110,7 @@ def _kick(kit: Kit, b: float, sr: float, var: int) -> np.ndarray:
     ratio = 1.0 + 5.0 * sweep * sweep + 0.6 * sweep
     tau = 0.045 - 0.033 * sweep  # a gentle fall over 50 ms .. a 909's over 12 ms
     ph = _swept(n, f0, ratio, tau, sr)
-    body = exp_decay(n, dec, sr) * F32(0.7) + exp_decay(n, dec * 2.5, sr) * F32(0.3)  # a punch, then a low tail
+    body = exp_decay(n, dec, sr)
     x = sine(ph) * body
     if kit.acoustic > 0.02:  # a skin: its higher modes die fast; the beater's felt thud
         for mode, amp in zip(_SKIN[1:], (0.35, 0.2, 0.12, 0.08)):
@@ -137,8 +137,8 @@ def _snare(kit: Kit, b: float, sr: float, var: int) -> np.ndarray:
     body *= F32(1.0 / sum(a for _, a in modes) ** 0.5)
     if kit.acoustic > 0.5:  # snare wires: a broad band, brighter as the drum is hit harder
         wires = colored_noise(n, 23 + var, sr, ("bp", 4500.0 * b, 0.45), ("hp", 900.0, 0.7))
-    else:  # the machines' band of noise, brighter on a 909
-        wires = colored_noise(n, 23 + var, sr, ("bp", (1300.0 + 2000.0 * kit.snare_noise) * b, 0.6))
+    else:  # the machines' high-passed noise, brighter and longer on a 909
+        wires = colored_noise(n, 23 + var, sr, ("hp", (1200.0 + 2500.0 * kit.snare_noise) * b, 0.7))
     x = F32(1.0 - kit.snare_noise * 0.6) * body
     x += F32(kit.snare_noise * 1.3) * wires * exp_decay(n, kit.snare_decay, sr)
     m = min(n, int(0.004 * sr))  # the stick

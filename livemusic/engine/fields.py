@@ -103,8 +103,8 @@ TIMBRES: dict[str, dict[str, float]] = {
 }
 
 KITS: dict[str, dict[str, float]] = {
-    "909": dict(kick_hz=52, kick_decay=0.45, kick_click=0.8, kick_sweep=1.0, snare_hz=200, snare_noise=0.8, snare_decay=0.16,
-                clap=0.5, hat_decay=0.035, hat_tone=0.5, machine=0.6, drive=0.2),
+    "909": dict(kick_hz=52, kick_decay=0.3, kick_click=0.8, kick_sweep=1.0, snare_hz=200, snare_noise=0.8, snare_decay=0.16,
+                clap=0.5, hat_decay=0.035, hat_tone=0.7, machine=0.6, drive=0.2),
     "808": dict(kick_hz=46, kick_decay=0.9, kick_click=0.1, kick_sweep=0.25, snare_hz=180, snare_noise=0.5, snare_decay=0.12,
                 clap=0.7, hat_decay=0.03, hat_tone=0.45, machine=1.0, cowbell=1.0),
     "acoustic": dict(kick_hz=58, kick_decay=0.22, kick_click=0.5, kick_sweep=0.1, snare_noise=0.7, snare_decay=0.18, clap=0.0,
@@ -116,7 +116,7 @@ KITS: dict[str, dict[str, float]] = {
     "hand": dict(kick_hz=60, kick_decay=0.3, kick_click=0.2, snare_noise=0.4, perc_hz=320, acoustic=1.0, hat_tone=0.4, room=0.4),
     "chip": dict(kick_hz=60, kick_decay=0.15, kick_click=0.9, kick_sweep=0.8, snare_noise=0.95, hat_tone=0.9, hat_decay=0.02,
                  crunch=0.5),
-    "heavy": dict(kick_hz=50, kick_decay=0.3, kick_click=1.0, snare_noise=0.7, snare_hz=180, drive=0.6, acoustic=0.5),
+    "heavy": dict(kick_hz=50, kick_decay=0.3, kick_click=1.0, snare_noise=0.7, snare_hz=180, drive=0.6, acoustic=0.8, room=0.4),
 }
 
 

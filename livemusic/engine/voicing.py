@@ -16,8 +16,8 @@ import numpy as np
 
 from livemusic.engine.arrangement import render_riser
 from livemusic.engine.composer import STEM_DRUMS, STEM_HARM, Composer, Event
-from livemusic.engine.drums import render_drum
 from livemusic.engine.style import Style
+from livemusic.engine.drums import render_drum
 from livemusic.engine.synth import (
     F32,
     SoundCache,

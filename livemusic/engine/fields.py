@@ -103,7 +103,7 @@ TIMBRES: dict[str, dict[str, float]] = {
 }
 
 KITS: dict[str, dict[str, float]] = {
-    "909": dict(kick_hz=52, kick_decay=0.3, kick_click=0.8, kick_sweep=1.0, snare_hz=200, snare_noise=0.8, snare_decay=0.16,
+    "909": dict(kick_hz=52, kick_decay=0.12, kick_click=0.8, kick_sweep=1.0, snare_hz=200, snare_noise=0.8, snare_decay=0.16,
                 clap=0.5, hat_decay=0.035, hat_tone=0.7, machine=0.6, drive=0.2),
     "808": dict(kick_hz=46, kick_decay=0.9, kick_click=0.1, kick_sweep=0.25, snare_hz=180, snare_noise=0.5, snare_decay=0.12,
                 clap=0.7, hat_decay=0.03, hat_tone=0.45, machine=1.0, cowbell=1.0),

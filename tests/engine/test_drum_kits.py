@@ -57,8 +57,7 @@ def test_808_kick_is_a_long_low_sine_that_drops_in_pitch():
 
 def test_909_kick_is_short_and_punchy_with_a_click():
     kick, boom = hit("kick", "909"), hit("kick", "808")
-    assert fall_time(kick) < 0.55
-    assert fall_time(boom) > 2 * fall_time(kick)
+    assert fall_time(kick) < 0.4
     first = slice(0, int(0.005 * SR))
     assert band_share(kick[first], 2000.0, SR / 2) > 4 * band_share(boom[first], 2000.0, SR / 2)
     # its pitch falls fast from several times the final pitch
@@ -107,6 +106,22 @@ def test_breakbeat_hits_are_compressed_and_crunchy():
     assert crest_db(snare) < crest_db(clean) - 1.5
     # a 26 kHz sampler's images of a kick's body above its Nyquist frequency
     assert band_share(hit("kick", "breaks"), 13500.0, 20000.0) > 4 * band_share(hit("kick", "acoustic"), 13500.0, 20000.0)
+
+
+def low_band_duty(stereo: np.ndarray) -> float:
+    """Share of 10 ms frames whose level under 100 Hz is within 20 dB of the loudest."""
+    x = stereo.astype(np.float64).mean(axis=1)
+    spec = np.fft.rfft(x)
+    spec[np.fft.rfftfreq(len(x), 1 / SR) > 100.0] = 0
+    low = np.fft.irfft(spec, len(x))
+    frames = np.sqrt((low[: len(low) // 480 * 480].reshape(-1, 480) ** 2).mean(axis=1))
+    return float((frames > np.percentile(frames, 99) * 0.1).mean())
+
+
+def test_808_prompt_booms_longer_than_909_prompt():
+    boom = render("808 drums", 8.0, stems=True, skip=2.0).stems["drums"]
+    punch = render("909 drums", 8.0, stems=True, skip=2.0).stems["drums"]
+    assert low_band_duty(boom) > low_band_duty(punch) + 0.2
 
 
 def test_breakbeat_prompt_drums_are_more_compressed_than_acoustic_drums():

@@ -9,7 +9,9 @@ bass and drums) and brings it back, noting the wall-clock time just before
 each ``update_config`` call, and finds in the recording where each change
 is heard (see :func:`heard_at`). Printed:
 median and worst per direction and overall, the device latency PortAudio
-reports, underruns, and frames dropped to hold the buffer at its target.
+reports, underruns, frames dropped to hold the buffer at its target, how
+close the buffer came to empty, the longest gap between device callbacks (a
+device stall) and the device's own underflows.
 
 Wall clock <-> recording: each read from parec is stamped; sample k was
 captured no later than its read, so ``t0 = min(read time - k / rate)``
@@ -129,6 +131,8 @@ async def run(changes: int, seconds: float, buffer_ms: int | None, chunk_ms: int
         await asyncio.sleep(1.0 + seconds)
         player = stage.player
         underruns, dropped = player.underrun_frames, player.dropped_frames
+        lowest, stall, device_underflows = player.lowest_fill_frames, player.longest_callback_gap_s, \
+            player.device_underflows
         device_latency = player.latency_seconds
         played = player.played_frames / RATE
     finally:
@@ -163,6 +167,8 @@ async def run(changes: int, seconds: float, buffer_ms: int | None, chunk_ms: int
         print(f"  {missed} changes not detected in the recording")
     print(f"  device latency reported by PortAudio {device_latency * 1000:.0f} ms; played {played:.1f} s, "
           f"underruns {underruns} frames, dropped to hold the buffer {dropped} frames")
+    print(f"  closest to empty: {(lowest or 0) / RATE * 1000:.0f} ms left in the buffer; longest gap between "
+          f"device callbacks {stall * 1000:.0f} ms; device underflows (ALSA xruns) {device_underflows}")
 
 
 def main() -> None:
@@ -170,7 +176,7 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=10, help="mute/unmute pairs (default 10)")
     parser.add_argument("--seconds", type=float, default=0.0, help="play this much longer (underrun soak)")
     parser.add_argument("--buffer-ms", type=int, help=f"client buffer target (default {BUFFER_MS['embedded']})")
-    parser.add_argument("--chunk-ms", type=int, help=f"chunk length asked of the engine "
+    parser.add_argument("--chunk-ms", type=int, help="chunk length asked of the engine "
                                                       "(default: the buffer less 60 ms, 40-200)")
     parser.add_argument("--source", default="null.monitor", help="PulseAudio source to record")
     parser.add_argument("--save", metavar="WAV", help="also write the recording (and WAV.changes: times sent)")

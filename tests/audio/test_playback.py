@@ -89,6 +89,19 @@ def test_missing_frames_after_preroll_play_as_silence_and_are_counted():
     assert feed.played_frames == 1000
 
 
+def test_the_lowest_fill_tells_how_close_the_buffer_came_to_running_dry():
+    ring = RingBuffer(RATE)
+    ring.write(constant(4800))
+    feed = PlaybackFeed(ring, 480, preroll_frames=4800, ramp_frames=1)
+    assert feed.lowest_fill_frames is None
+    play(feed, 4)
+    ring.write(constant(960))
+    play(feed, 2)
+    assert feed.lowest_fill_frames == 4800 - 4 * 480
+    play(feed, 10)  # runs dry
+    assert feed.lowest_fill_frames == 0
+
+
 def test_audio_piled_up_beyond_the_preroll_is_dropped_when_playback_starts():
     ring = RingBuffer(RATE)
     ring.write(np.concatenate([constant(20_000, 100), constant(4800, 200)]))  # 0.4 s late, 0.1 s target

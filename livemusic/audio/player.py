@@ -201,7 +201,7 @@ class Player:
         self._continue = pyaudio.paContinue
         self._underflow_flag = pyaudio.paOutputUnderflow
         self._device_underflows = 0
-        self._last_callback: float | None = None
+        self._last_callback = 0.0
         self._longest_gap = 0.0
         self._callback_errors = 0
         self._lock = threading.Lock()
@@ -236,7 +236,7 @@ class Player:
     def _callback(self, in_data: Any, frame_count: int, time_info: Any, status: int) -> tuple[bytes, int]:
         try:
             now = time.monotonic()
-            if self._last_callback is not None:
+            if self._feed.played_frames:  # playing: the start-up stall before the first audio is not a gap
                 self._longest_gap = max(self._longest_gap, now - self._last_callback)
             self._last_callback = now
             if status & self._underflow_flag:
@@ -353,8 +353,8 @@ class Player:
 
     @property
     def longest_callback_gap_s(self) -> float:
-        """The longest time between two device callbacks: more than a few buffers is a device stall
-        (PulseAudio restarts a stream after an ALSA underrun and is silent for up to 2 s meanwhile)."""
+        """The longest time between two device callbacks once audio played: more than a few buffers is a
+        device stall (PulseAudio restarts a stream after an ALSA underrun, silent for up to 2 s meanwhile)."""
         return self._longest_gap
 
     @property

@@ -164,24 +164,27 @@ def _plan(prompts: Any, config: Any, *, preset: str | Path | Preset | None, bars
                  model or DEFAULT_MODEL, backend, url)
 
 
-def _refuse_on_hosted(*, stems: bool, midi: bool, loop: bool) -> None:
+def _refuse_on_hosted(*, stems: bool, midi: bool, loop: bool, where: str = "Google's hosted model") -> None:
     wanted = [what for what, asked in (("stems", stems), ("MIDI", midi), ("loops", loop)) if asked]
     if wanted:
-        raise InvalidInputError(f"Google's hosted model cannot give {' or '.join(wanted)}: they need livemusic's "
-                                "engine (leave the API key unset, or pass backend='embedded')")
+        raise InvalidInputError(f"{where} cannot give {' or '.join(wanted)}: they need livemusic's engine (leave "
+                                "the API key unset, or pass backend='embedded')")
 
 
 def _check_session(session: AsyncMusicSession, *, stems: bool, midi: bool, loop: bool) -> None:
-    """Clear errors for what this server cannot give."""
+    """Clear errors for what this server cannot give (Google's offers none of livemusic's extensions)."""
+    where = "Google's hosted model" if session.backend == "gemini" else \
+        "this server (it lacks livemusic's extensions for them, as Google's hosted model does)"
     _refuse_on_hosted(stems=stems and not session.supports_stems, midi=midi and not session.supports_notes,
-                      loop=loop and not session.supports_end)
+                      loop=loop and not session.supports_end, where=where)
 
 
 async def _receive(session: AsyncMusicSession, plan: _Plan, total: int, *, stems: bool,
                    on_audio: Callable[[np.ndarray], None] | None,
                    progress: Progress | None) -> tuple[np.ndarray, dict[str, np.ndarray], list[LiveMusicNote]]:
     """Play the timeline and gather ``total`` frames (fewer when a loop's tails fall silent first)."""
-    backend = "gemini" if session.backend == "gemini" else "embedded"
+    # A server without livemusic's extensions is played as Google's model: its latency, a reset at tempo changes.
+    backend = "embedded" if session.supports_scheduling else "gemini"
     scheduler = Scheduler(session, plan.timeline, backend=backend, duration=total / SAMPLE_RATE)
     timeline = asyncio.create_task(scheduler.run(ahead=session.supports_scheduling))
     mix: list[np.ndarray] = []

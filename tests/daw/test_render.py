@@ -153,6 +153,18 @@ async def test_midi_note_ons_land_within_5_ms_of_the_onsets_in_their_stems(serve
     assert np.mean(np.array(distances) <= 5) >= 0.9  # nearly every note shows in its stem
 
 
+async def test_drum_note_ons_line_up_with_drum_hits_and_10_ms_late_would_not(server):
+    # The control shows the check can fail: the drum stem's hits are sharp enough to tell 10 ms apart.
+    clip = await livemusic.arender("drum and bass", bpm=174, bars=4, seed=3, stems=True, midi=True, url=server.url)
+    hits = onset_frames(clip.stems["drums"], highs=True)
+    drums = np.array([seconds * SR for seconds, channel, _ in note_ons(clip.midi) if channel == 9])
+
+    def within_5_ms(late: float) -> float:
+        return float(np.mean([np.min(np.abs(hits - (frame + late * SR))) <= 5 * MS for frame in drums]))
+
+    assert len(drums) > 50 and within_5_ms(0.0) >= 0.9 and within_5_ms(0.010) <= 0.2
+
+
 async def test_midi_has_tempo_meter_and_each_part_on_its_channel_drums_on_10(server):
     clip = await livemusic.arender("funk", bpm=104, bars=2, seed=6, midi=True, url=server.url)
     song = clip.midi

@@ -6,10 +6,11 @@
 The server runs as ``livemusic serve`` in its own process (as in production);
 this process is the listener, judging the stream with a virtual player
 (``livemusic.audio.playout.Playout``, 0.5 s buffer: ``livemusic play --url``'s
-default). Prints one row per interval and a summary: server and client RSS
-growth after the first interval (the warm-up fills caches), server CPU share
-of one core, underruns. The engine's sound cache (bounded at 64 M samples)
-fills over the first minutes of a set; server RSS is flat once it is full.
+default). Prints one row per interval and a summary: server RSS before the
+session, after the warm-up (``--warmup``, 2 minutes: the engine's sound cache,
+bounded at 16 M samples, fills in the first minute of a set) and at the end,
+its growth per hour after the warm-up, the same for the client, server CPU
+share of one core, underruns.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ def rss_mb(pid: int) -> float:
     return kb / 1024
 
 
-async def soak(url: str, pid: int, seconds: float, every: float) -> None:
+async def soak(url: str, pid: int, seconds: float, every: float, warmup: float) -> None:
     playout = Playout(buffer_s=0.5)
+    server_start = rss_mb(pid)
     start = time.monotonic()
     rows: list[tuple[float, float, float, int, float]] = []
     next_row = start + every
@@ -59,12 +61,15 @@ async def soak(url: str, pid: int, seconds: float, every: float) -> None:
                       f"{playout.frames / SAMPLE_RATE:8.0f}", flush=True)
             if now - start >= seconds:
                 break
-    if rows:
-        first, last = rows[0], rows[-1]
+    warm = [row for row in rows if row[0] >= warmup]
+    if len(warm) >= 2:
+        first, last = warm[0], warm[-1]
+        hours = (last[0] - first[0]) / 3600
         cpu = sum(row[2] for row in rows) / len(rows)
-        print(f"\n{seconds / 60:g} min paced session: server RSS {first[1]:.1f} MB after {first[0] / 60:.1f} min, "
-              f"{last[1]:.1f} MB at the end ({last[1] - first[1]:+.1f} MB); client RSS {first[4]:.1f} -> "
-              f"{last[4]:.1f} MB ({last[4] - first[4]:+.1f} MB); server CPU {cpu:.1f}% of a core; "
+        print(f"\n{seconds / 60:g} min paced session: server RSS {server_start:.1f} MB before it, {first[1]:.1f} MB "
+              f"after the warm-up ({first[0] / 60:.1f} min), {last[1]:.1f} MB at the end ({last[1] - first[1]:+.1f} MB, "
+              f"{(last[1] - first[1]) / hours:+.1f} MB per hour); client RSS {first[4]:.1f} -> {last[4]:.1f} MB "
+              f"({(last[4] - first[4]) / hours:+.1f} MB per hour); server CPU {cpu:.1f}% of a core; "
               f"client underruns {playout.underruns} ({playout.underrun_s:.2f} s)")
 
 
@@ -72,12 +77,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--every", type=float, default=60.0, help="seconds between rows")
+    parser.add_argument("--warmup", type=float, default=2.0, help="minutes before RSS growth is counted")
     args = parser.parse_args()
     server = subprocess.Popen([sys.executable, "-m", "livemusic.cli", "serve", "--port", "0"],
                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     try:
         url = server.stderr.readline().split("listening on ")[1].split()[0]
-        asyncio.run(soak(url, server.pid, args.minutes * 60, args.every))
+        asyncio.run(soak(url, server.pid, args.minutes * 60, args.every, args.warmup * 60))
     finally:
         server.terminate()
         server.wait()

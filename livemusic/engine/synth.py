@@ -682,10 +682,18 @@ class SoundCache:
         item.setflags(write=False)
         self._items[key] = item
         self._samples += item.size
+        self._trim()
+        return item
+
+    def limit(self, max_samples: int) -> None:
+        """Hold at most ``max_samples`` from now on, forgetting the least recently used sounds beyond it."""
+        self._max = max_samples
+        self._trim()
+
+    def _trim(self) -> None:
         while self._samples > self._max and len(self._items) > 1:
             _, old = self._items.popitem(last=False)
             self._samples -= old.size
-        return item
 
 
 def quantize(values, step: float = 1 / 16) -> tuple:

@@ -32,7 +32,8 @@ from livemusic.engine.synth import (
 #: Sounds are shared by all generators of a process (sessions repeat each other's notes too).
 #: 64 M samples (256 MB) hold about two minutes of one busy style's notes, or the working
 #: set of a dozen sessions; at 24 M a single drum & bass session already re-rendered.
-_CACHE = SoundCache(max_samples=64_000_000)
+SOUND_CACHE_SAMPLES = 64_000_000
+_CACHE = SoundCache(max_samples=SOUND_CACHE_SAMPLES)
 _CACHE_LOCK = threading.Lock()
 
 #: One sound to add into a stem: (stem, frames after the event's onset, wave, gains). ``wave`` is
@@ -136,6 +137,12 @@ def clear_sound_cache() -> None:
     """Forget every cached sound (for cold-start measurements)."""
     with _CACHE_LOCK:
         _CACHE.clear()
+
+
+def limit_sound_cache(max_samples: int) -> None:
+    """Bound the shared sound cache at ``max_samples`` (at most ``SOUND_CACHE_SAMPLES``), oldest sounds out first."""
+    with _CACHE_LOCK:
+        _CACHE.limit(min(max_samples, SOUND_CACHE_SAMPLES))
 
 
 @functools.lru_cache(maxsize=512)  # pans repeat: drums have fixed places, notes few

@@ -42,7 +42,7 @@ from livemusic.server.limits import (
 )
 from livemusic.server.pacing import Pacer, Pacing
 from livemusic.server.resume import secret_from_env, sign, verify
-from livemusic.server.session import MusicSession
+from livemusic.server.session import MusicSession, size_sound_cache
 from livemusic.types import (
     SAMPLE_RATE,
     LiveMusicClientMessage,
@@ -138,6 +138,7 @@ class MusicServer:
         self._admission = Admission(limits)
         self._server: Server | None = None
         self.sessions: set[ServerConnection] = set()
+        self._set_up = 0  # sessions past setup, for the sound cache's size
         self._renderers: dict[bool, ThreadPoolExecutor] = {}  # by pacing.realtime, while started
 
     @property
@@ -201,6 +202,8 @@ class MusicServer:
             self._admission.admit(address)
             admitted = True
             session = await self._setup(client)
+            self._set_up += 1
+            size_sound_cache(self._set_up)
             tasks = {asyncio.create_task(self._read(client, session)),
                      asyncio.create_task(self._produce(client, session)),
                      asyncio.create_task(self._watch_idle(client))}
@@ -212,6 +215,8 @@ class MusicServer:
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
+                self._set_up -= 1
+                size_sound_cache(self._set_up)
             for task in done:
                 task.result()  # a ProtocolError from the reader, or a crash of either side
         except ProtocolError as exc:

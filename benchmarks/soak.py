@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -64,13 +65,20 @@ async def soak(url: str, pid: int, seconds: float, every: float, warmup: float) 
     warm = [row for row in rows if row[0] >= warmup]
     if len(warm) >= 2:
         first, last = warm[0], warm[-1]
-        hours = (last[0] - first[0]) / 3600
+        server = [row[1] for row in warm]
         cpu = sum(row[2] for row in rows) / len(rows)
         print(f"\n{seconds / 60:g} min paced session: server RSS {server_start:.1f} MB before it, {first[1]:.1f} MB "
-              f"after the warm-up ({first[0] / 60:.1f} min), {last[1]:.1f} MB at the end ({last[1] - first[1]:+.1f} MB, "
-              f"{(last[1] - first[1]) / hours:+.1f} MB per hour); client RSS {first[4]:.1f} -> {last[4]:.1f} MB "
-              f"({(last[4] - first[4]) / hours:+.1f} MB per hour); server CPU {cpu:.1f}% of a core; "
+              f"after the warm-up ({first[0] / 60:.1f} min), {last[1]:.1f} MB at the end, {min(server):.1f}-"
+              f"{max(server):.1f} MB in between; growth after the warm-up (least-squares slope) "
+              f"{per_hour(warm, 1):+.1f} MB per hour; client RSS {first[4]:.1f} -> {last[4]:.1f} MB "
+              f"({per_hour(warm, 4):+.1f} MB per hour); server CPU {cpu:.1f}% of a core; "
               f"client underruns {playout.underruns} ({playout.underrun_s:.2f} s)")
+
+
+def per_hour(rows: list[tuple[float, float, float, int, float]], column: int) -> float:
+    """The least-squares slope of ``column`` over the rows' times, per hour (one sample alone is noisy:
+    RSS moves by +-10 MB with what a render holds at that moment)."""
+    return statistics.linear_regression([row[0] / 3600 for row in rows], [row[column] for row in rows]).slope
 
 
 def main() -> None:

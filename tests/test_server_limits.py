@@ -208,6 +208,7 @@ def test_livemusic_serve_beyond_loopback_without_a_token_exits_2():
 async def test_sigterm_closes_sessions_with_1001_and_exits_0():
     with serve_process() as served:
         async with AsyncLiveMusic(url=served.url).connect() as session:
+            session.reconnect = False  # else it retries this server, gone for good, for its reconnect_timeout (60 s)
             await session.set_weighted_prompts({"trance": 1.0})
             await session.play()
             await audio_keeps_flowing(session, 0.2)

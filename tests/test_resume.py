@@ -1,5 +1,6 @@
 """Resumption: signed handles, and a session that survives its server being killed and restarted."""
 
+import asyncio
 import base64
 import json
 import os
@@ -12,7 +13,7 @@ from websockets.asyncio.server import serve
 from engine.analysis import onset_envelope
 from livemusic import AsyncLiveMusic
 from livemusic.engine import Generator
-from livemusic.errors import ProtocolError
+from livemusic.errors import ProtocolError, SessionStateError
 from livemusic.music.reconnect import Backoff, EventKind
 from livemusic.server.resume import ResumeState, sign, verify
 from livemusic.types import SAMPLE_RATE, LiveMusicGenerationConfig, PlaybackState, WeightedPrompt
@@ -169,3 +170,24 @@ async def test_a_server_without_extensions_gets_none_and_a_replay_after_a_drop()
     assert connections[1][1:] == [{"clientContent": {"weightedPrompts": [{"text": "ambient", "weight": 1.0}]}},
                                   {"musicGenerationConfig": {"bpm": 90}}, {"playbackControl": "PLAY"}]
     assert [e.kind for e in session.events] == [EventKind.DISCONNECTED, EventKind.RESUMED]
+
+
+async def test_a_send_after_the_server_ended_the_session_normally_raises_session_state_error():
+    """A normal close (1000) is the end, not an outage: reconnecting sessions must not swallow the send."""
+    closed = asyncio.Event()
+
+    async def handler(ws):
+        await ws.recv()
+        await ws.send('{"setupComplete": {}}')
+        await ws.close(1000, "done")  # returns once the client's websockets answered the close
+        closed.set()
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        session = await AsyncLiveMusic(url=f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}").connect()
+        assert session.reconnect
+        await closed.wait()
+        with pytest.raises(SessionStateError, match="ended"):
+            await session.set_weighted_prompts({"ambient": 1.0})
+        with pytest.raises(SessionStateError):
+            await session.play()
+        await session.close()

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
-from livemusic.errors import ConnectionClosedError, ServerError
+from livemusic.errors import ConnectionClosedError, ServerError, SessionStateError
 from livemusic.live.endpoints import EXTENSIONS_HEADER, Endpoint
 from livemusic.live.redact import redacting_logger, register_secret
 from livemusic.live.state import C, ClientProtocol, Dialect, S, State
@@ -90,8 +90,9 @@ class LiveConnection(Generic[C, S]):
         try:
             await self._ws.send(frame)
         except websockets.ConnectionClosed as exc:
-            error = self._closed(exc)
-            raise error or ServerError(1000, "the session has ended") from None
+            error = self._closed(exc)  # None for a normal close: the session ended, nothing to retry
+            ended = f"{self.protocol.close_code} {self.protocol.close_reason}".strip()
+            raise error or SessionStateError(f"the session has ended ({ended})") from None
 
     async def recv(self) -> S | None:
         """The next server message, or ``None`` once the server closed normally (1000)."""

@@ -7,10 +7,11 @@ The server runs as ``livemusic serve`` in its own process (as in production);
 this process is the listener, judging the stream with a virtual player
 (``livemusic.audio.playout.Playout``, 0.5 s buffer: ``livemusic play --url``'s
 default). Prints one row per interval and a summary: server RSS before the
-session, after the warm-up (``--warmup``, 2 minutes: the engine's sound cache,
-bounded at 16 M samples, fills in the first minute of a set) and at the end,
-its growth per hour after the warm-up, the same for the client, server CPU
-share of one core, underruns.
+session, after the warm-up (``--warmup``, 5 minutes: the engine's sound cache,
+bounded at 16 M samples for one session, fills in the first minute of a set,
+and the allocator's heap settles over the next few) and at the end, its
+growth per hour after the warm-up, the same for the client, server CPU share
+of one core, underruns.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--every", type=float, default=60.0, help="seconds between rows")
-    parser.add_argument("--warmup", type=float, default=2.0, help="minutes before RSS growth is counted")
+    parser.add_argument("--warmup", type=float, default=5.0, help="minutes before RSS growth is counted")
     args = parser.parse_args()
     server = subprocess.Popen([sys.executable, "-m", "livemusic.cli", "serve", "--port", "0"],
                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import os
 import signal
 import ssl
@@ -27,7 +26,6 @@ async def run(server: MusicServer, *, child: bool = False) -> None:
     As the embedded engine's ``child``, print ``LISTENING <port>`` once ready
     and also return when the parent goes away (its end of our stdin closes).
     """
-    return_freed_memory()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -48,20 +46,6 @@ async def run(server: MusicServer, *, child: bool = False) -> None:
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGTERM)
-
-
-def return_freed_memory() -> None:
-    """Have the C allocator give every freed block of 128 KiB or more back to the system at once.
-
-    A server lives for days while its sound cache (bounded) evicts sounds and renders new
-    ones. glibc raises its mmap threshold each time such a block is freed, so later sounds
-    come from the heap, which fragments and does not shrink: a full cache then still grew
-    the process by 40-60 MB in 30 minutes of one session. Fixing the threshold keeps the
-    process at the cache's bound. Without glibc's ``mallopt`` this does nothing.
-    """
-    m_mmap_threshold = -3
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).mallopt(m_mmap_threshold, 128 * 1024)
 
 
 def _stop_when_stdin_closes(stop: asyncio.Event) -> None:

@@ -76,6 +76,9 @@ def main(verbose: int) -> None:
               help="Signs resumption handles: servers sharing it resume each other's sessions (default: random).")
 @click.option("--max-sessions", type=click.IntRange(1), help="Sessions served at once (default 256).")
 @click.option("--max-sessions-per-address", type=click.IntRange(1), help="Sessions per client address (default 32).")
+@click.option("--forwarded-allow-ips", envvar="FORWARDED_ALLOW_IPS", show_envvar=True, default="",
+              help="Comma-separated proxy addresses or networks (or *) whose X-Forwarded-For names the client "
+                   "(for the per-address limit behind nginx); default none.")
 @click.option("--idle-timeout", type=click.FloatRange(1),
               help="Seconds without a message or audio before a session is closed (default 600).")
 @click.option("--max-session-seconds", type=click.FloatRange(1),
@@ -84,12 +87,13 @@ def main(verbose: int) -> None:
               help="Run as the embedded engine of a parent: print LISTENING <port>, exit when stdin closes.")
 def serve(host: str, port: int, certfile: str | None, keyfile: str | None, token: str | None,
           resume_secret: str | None, max_sessions: int | None, max_sessions_per_address: int | None,
-          idle_timeout: float | None, max_session_seconds: float | None, child: bool) -> None:
+          forwarded_allow_ips: str, idle_timeout: float | None, max_session_seconds: float | None,
+          child: bool) -> None:
     """Run the embedded engine as a BidiGenerateMusic server (Google's SDK can connect).
 
     SIGTERM closes every session with 1001 (clients resume elsewhere) and exits 0.
     """
-    from livemusic.server.limits import Limits
+    from livemusic.server.limits import Limits, TrustedProxies
     from livemusic.server.process import run, ssl_context
     from livemusic.server.websocket import MusicServer
 
@@ -101,7 +105,8 @@ def serve(host: str, port: int, certfile: str | None, keyfile: str | None, token
     limits = Limits(**{name: value for name, value in chosen.items() if value is not None})
     try:
         server = MusicServer(host, port, ssl_context=context, limits=limits, token=token or None,
-                             resume_secret=resume_secret or None)
+                             resume_secret=resume_secret or None,
+                             trusted_proxies=TrustedProxies(forwarded_allow_ips.split(",")))
     except LiveMusicError as exc:
         _fail(exc)
     if not child:  # a child's log would land on its parent's terminal

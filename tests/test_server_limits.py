@@ -13,7 +13,7 @@ import websockets
 from livemusic import AsyncLiveMusic
 from livemusic.errors import AuthenticationError, InvalidInputError, PolicyViolationError, ServerError
 from livemusic.server import MusicServer
-from livemusic.server.limits import Limits
+from livemusic.server.limits import Limits, TrustedProxies
 from livemusic.server.session import MusicSession
 from serving import serve_process
 from wire import PATH, closed_with, opened
@@ -98,12 +98,12 @@ async def test_too_many_timed_messages_waiting_close_with_1008(limited):
                 pass
 
 
-@limits(messages_per_second=10, message_burst=20)
+@limits(messages_per_second=40, message_burst=20)
 async def test_messages_within_the_rate_keep_the_session_open(limited):
     ws = await opened(limited.url)
-    for _ in range(30):
+    for _ in range(30):  # past the burst, at 10% under the rate
         await ws.send('{"playbackControl": "PAUSE"}')
-        await asyncio.sleep(0.11)
+        await asyncio.sleep(0.0275)
     await ws.send(prompts_frame(1))
     await ws.send('{"playbackControl": "PLAY"}')
     assert "serverContent" in json.loads(await ws.recv())
@@ -127,6 +127,37 @@ async def test_a_second_session_from_one_address_is_refused_with_1013(limited):
     code, reason = await closed_with(second)
     assert code == 1013 and "too many sessions from your address" in reason
     await first.close()
+
+
+def forwarded_for(address: str) -> dict:
+    return {"additional_headers": {"X-Forwarded-For": f"{address}, 127.0.0.1"}}
+
+
+async def test_behind_a_trusted_proxy_the_address_limit_counts_each_forwarded_client():
+    proxied = MusicServer("127.0.0.1", 0, limits=Limits(max_sessions_per_address=1),
+                          trusted_proxies=TrustedProxies(["127.0.0.0/8"]))
+    async with proxied:
+        first = await opened(proxied.url, **forwarded_for("203.0.113.7"))
+        other = await opened(proxied.url, **forwarded_for("198.51.100.2"))  # another client, same proxy
+        same = await websockets.connect(proxied.url + PATH, **forwarded_for("203.0.113.7"))
+        code, reason = await closed_with(same)
+        assert code == 1013 and "too many sessions from your address" in reason
+        await first.close()
+        await other.close()
+
+
+@limits(max_sessions_per_address=1)
+async def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(limited):
+    first = await opened(limited.url, **forwarded_for("203.0.113.7"))
+    second = await websockets.connect(limited.url + PATH, **forwarded_for("198.51.100.2"))
+    code, reason = await closed_with(second)
+    assert code == 1013 and "too many sessions from your address" in reason
+    await first.close()
+
+
+def test_a_bad_forwarded_allow_ips_entry_is_named():
+    with pytest.raises(InvalidInputError, match="forwarded-allow-ips: .*not-an-ip"):
+        TrustedProxies(["127.0.0.1", "not-an-ip"])
 
 
 @limits(setup_timeout_s=0.3)

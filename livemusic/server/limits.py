@@ -11,6 +11,7 @@ import hmac
 import ipaddress
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from livemusic.errors import InvalidInputError, ProtocolError
@@ -109,6 +110,43 @@ class Admission:
         self._by_address[address] -= 1
         if self._by_address[address] <= 0:
             del self._by_address[address]
+
+
+class TrustedProxies:
+    """Proxies whose ``X-Forwarded-For`` names the client: addresses, networks (``10.0.0.0/8``) or ``*``.
+
+    Behind a reverse proxy every connection comes from the proxy's address, so the
+    per-address session limit would count all clients as one. The header is believed
+    only from these proxies (anyone else could write it), as uvicorn's and gunicorn's
+    ``--forwarded-allow-ips`` do: the client is the last hop not itself a trusted proxy.
+    """
+
+    def __init__(self, entries: Iterable[str] = ()) -> None:
+        entries = [entry.strip() for entry in entries if entry.strip()]
+        self._any = "*" in entries
+        try:
+            self._networks = [ipaddress.ip_network(entry, strict=False) for entry in entries if entry != "*"]
+        except ValueError as exc:
+            raise InvalidInputError(f"forwarded-allow-ips: {exc} (give addresses, networks or *)") from None
+
+    def __bool__(self) -> bool:
+        return self._any or bool(self._networks)
+
+    def trusts(self, address: str) -> bool:
+        if self._any:
+            return True
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self._networks)
+
+    def client(self, peer: str, forwarded_for: list[str]) -> str:
+        """The client's address: ``peer``, or from a trusted proxy the nearest untrusted ``X-Forwarded-For`` hop."""
+        if not forwarded_for or not self.trusts(peer):
+            return peer
+        hops = [hop.strip() for header in forwarded_for for hop in header.split(",") if hop.strip()]
+        return next((hop for hop in reversed(hops) if not self.trusts(hop)), hops[0] if hops else peer)
 
 
 def token_from_env(token: str | None = None) -> str | None:

@@ -36,6 +36,7 @@ from livemusic.server.limits import (
     Admission,
     Limits,
     RateLimit,
+    TrustedProxies,
     authorized,
     check_message,
     require_token_beyond_loopback,
@@ -119,12 +120,15 @@ class MusicServer:
     ``x-goog-api-key``); binding beyond loopback without one raises
     :class:`~livemusic.errors.InvalidInputError`. :meth:`stop` closes every
     session with 1001 so that clients resume elsewhere: on any server given
-    the same ``resume_secret`` (else a random one: this server only).
+    the same ``resume_secret`` (else a random one: this server only). Behind
+    a reverse proxy, ``trusted_proxies`` are the proxies whose
+    ``X-Forwarded-For`` gives the client's address (for the per-address limit
+    and the log).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8765, *, ssl_context: ssl.SSLContext | None = None,
                  pacing: Pacing = Pacing(), limits: Limits = Limits(), token: str | None = None,
-                 resume_secret: str | None = None) -> None:
+                 resume_secret: str | None = None, trusted_proxies: TrustedProxies = TrustedProxies()) -> None:
         require_token_beyond_loopback(host, token)
         self.host = host
         self.requested_port = port
@@ -132,6 +136,7 @@ class MusicServer:
         self.pacing = pacing
         self.limits = limits
         self._token = token
+        self.trusted_proxies = trusted_proxies
         if token:
             register_secret(token)
         self._resume_secret = secret_from_env(resume_secret)
@@ -193,7 +198,8 @@ class MusicServer:
     async def _handle(self, ws: ServerConnection) -> None:
         client = _Client(ws, ServerProtocol(MUSIC, MODELS),
                          RateLimit(self.limits.messages_per_second, self.limits.message_burst))
-        address = str(ws.remote_address[0]) if ws.remote_address else "unknown"
+        peer = str(ws.remote_address[0]) if ws.remote_address else "unknown"
+        address = self.trusted_proxies.client(peer, ws.request.headers.get_all("X-Forwarded-For") if ws.request else [])
         admitted = False
         self.sessions.add(ws)
         try:

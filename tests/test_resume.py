@@ -73,11 +73,11 @@ async def test_a_session_resumes_where_it_was_after_its_server_is_killed_and_res
         await session.set_music_generation_config({"bpm": 120})
         await session.play()
         stream = session.receive()
-        await take(stream, chunks, 2 * SAMPLE_RATE)
+        await take(stream, chunks, SAMPLE_RATE // 2)
         first.process.kill()  # SIGKILL: no close frame, no goodbye
     before = len(chunks)
     with serve_process(port=urlsplit(first.url).port, env=env):
-        await take(stream, chunks, 2 * SAMPLE_RATE)
+        await take(stream, chunks, SAMPLE_RATE // 2)
         await session.close()
     kinds = [e.kind for e in session.events]
     assert kinds == [EventKind.DISCONNECTED, EventKind.RESUMED] and "same bar" in session.events[-1].detail
@@ -125,10 +125,10 @@ async def test_a_server_that_cannot_resume_gets_prompts_config_and_play_replayed
         await session.set_music_generation_config({"bpm": 96, "seed": 3})
         await session.play()
         stream = session.receive()
-        await take(stream, chunks, SAMPLE_RATE)
+        await take(stream, chunks, SAMPLE_RATE // 2)
         first.process.kill()
     with serve_process(port=urlsplit(first.url).port, env={**os.environ, "LIVEMUSIC_RESUME_SECRET": "another"}):
-        await take(stream, chunks, SAMPLE_RATE)
+        await take(stream, chunks, SAMPLE_RATE // 2)
         await session.close()
     assert "replayed" in session.events[-1].detail
     last = chunks[-1].source_metadata

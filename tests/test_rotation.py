@@ -40,7 +40,7 @@ async def test_rotation_across_a_short_session_limit_leaves_no_seam():
         async for block in session.audio():
             blocks.append(block)
             playout.arrive(time.monotonic(), len(block))
-            if sum(map(len, blocks)) >= 13 * SAMPLE_RATE:
+            if sum(map(len, blocks)) >= 10 * SAMPLE_RATE:
                 break
         await session.close()
     assert [e.kind for e in session.events] == [EventKind.ROTATED] * len(rotated_at) and len(rotated_at) >= 2

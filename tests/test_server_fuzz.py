@@ -1,7 +1,7 @@
 """A hostile client cannot take the server down nor make another session's audio skip.
 
-``livemusic serve`` runs in its own process; a listener streams from it on a
-thread, feeding every chunk's arrival to a virtual player with a 0.5 s buffer
+``livemusic serve`` runs in its own process; a listener streams from it in
+another (``tests/listener.py``), feeding every chunk's arrival to a virtual player with a 0.5 s buffer
 (``livemusic play``'s default for servers given by URL), while hypothesis
 throws random and malformed frames at it on other connections: bad JSON,
 wrong types, out-of-range values, huge and binary frames, messages before
@@ -10,11 +10,13 @@ setup, floods, and half-open connections that never finish their handshake.
 
 from __future__ import annotations
 
-import base64
 import json
+import os
 import socket
-import threading
+import subprocess
+import sys
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,7 +25,6 @@ from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from livemusic.audio.playout import Playout
 from serving import serve_process
 from wire import PATH, SETUP
 
@@ -63,31 +64,24 @@ FLOOD = (True, ['{"playbackControl": "PAUSE"}'], 150)  # valid messages, too man
 sessions = st.tuples(st.booleans(), st.lists(frames, min_size=1, max_size=6), st.sampled_from([1, 2, 150])) | st.just(FLOOD)
 
 
-class Listener(threading.Thread):
-    """Streams one paced session and plays it into a :class:`Playout`."""
+class Listener:
+    """Streams one paced session into a virtual player, in its own process (``tests/listener.py``)."""
 
     def __init__(self, url: str) -> None:
-        super().__init__(daemon=True)
-        self.url = url
-        self.playout = Playout(buffer_s=0.5)
-        self.stop = threading.Event()
-        self.started = threading.Event()
-        self.error: BaseException | None = None
+        self.process = subprocess.Popen([sys.executable, str(Path(__file__).parent / "listener.py"), url],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)})
 
-    def run(self) -> None:
-        try:
-            with connect(self.url + PATH, max_size=None) as ws:
-                ws.send(SETUP)
-                ws.recv()
-                ws.send(json.dumps({"clientContent": {"weightedPrompts": [{"text": "deep house", "weight": 1}]}}))
-                ws.send('{"playbackControl": "PLAY"}')
-                while not self.stop.is_set():
-                    message = json.loads(ws.recv(timeout=5))
-                    for chunk in message.get("serverContent", {}).get("audioChunks", []):
-                        self.playout.arrive(time.monotonic(), len(base64.b64decode(chunk["data"])) // 4)
-                        self.started.set()
-        except BaseException as exc:  # reported by the test
-            self.error = exc
+    def started(self) -> bool:
+        return self.process.stdout.readline().strip() == "started"
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> dict:
+        """End the session: what the listener heard (frames, underruns, underrun_s, whether it was streaming)."""
+        heard = json.loads(self.process.communicate("", timeout=20)[0].strip().splitlines()[-1])
+        return heard
 
 
 def attack(url: str, send_setup: bool, bad: list[str | bytes], repeat: int) -> None:
@@ -115,19 +109,20 @@ def attack(url: str, send_setup: bool, bad: list[str | bytes], repeat: int) -> N
 def target():
     with serve_process() as served:
         listener = Listener(served.url)
-        listener.start()
-        assert listener.started.wait(20), listener.error
-        half_open = []
-        for partial in (b"", b"GET / HTTP/1.1\r\nHost: x\r\n"):  # handshakes that never finish
-            address = urlsplit(served.url)
-            sock = socket.create_connection((address.hostname, address.port))
-            sock.sendall(partial)
-            half_open.append(sock)
-        yield served, listener
-        for sock in half_open:
-            sock.close()
-        listener.stop.set()
-        listener.join(10)
+        try:
+            assert listener.started(), listener.stop()
+            half_open = []
+            for partial in (b"", b"GET / HTTP/1.1\r\nHost: x\r\n"):  # handshakes that never finish
+                address = urlsplit(served.url)
+                sock = socket.create_connection((address.hostname, address.port))
+                sock.sendall(partial)
+                half_open.append(sock)
+            yield served, listener
+            for sock in half_open:
+                sock.close()
+        finally:
+            if listener.alive():
+                listener.process.kill()
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
@@ -137,12 +132,13 @@ def test_malformed_frames_close_only_their_connection(target, session):
     served, listener = target
     attack(served.url, *session)
     assert served.process.poll() is None, "the server fell"
-    assert listener.is_alive(), listener.error
+    assert listener.alive(), listener.stop()
 
 
 def test_the_listener_heard_no_gap_while_the_server_was_attacked(target):
     served, listener = target
-    assert listener.playout.frames > 0 and listener.is_alive(), listener.error
-    assert listener.playout.underruns == 0, f"{listener.playout.underrun_s:.3f} s of gaps"
+    heard = listener.stop()
+    assert heard["frames"] > 0 and heard["alive"], heard["error"]
+    assert heard["underruns"] == 0, f"{heard['underrun_s']:.3f} s of gaps"
     assert not any("Traceback" in line for line in served.log), "".join(served.log)
 

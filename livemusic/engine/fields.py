@@ -8,7 +8,8 @@ archetypes, a drum kit's numbers, and a weight per instrument sound for each par
 
 from __future__ import annotations
 
-from livemusic.engine.synth import Kit, Timbre
+from livemusic.engine.drums import Kit
+from livemusic.engine.synth import Timbre
 
 MAX_PROMPT_CHARS = 200
 
@@ -102,15 +103,19 @@ TIMBRES: dict[str, dict[str, float]] = {
 }
 
 KITS: dict[str, dict[str, float]] = {
-    "909": dict(kick_hz=52, kick_decay=0.35, kick_click=0.7, snare_noise=0.75, clap=0.5, hat_decay=0.035, hat_tone=0.65),
-    "808": dict(kick_hz=46, kick_decay=0.9, kick_click=0.2, snare_noise=0.5, clap=0.7, hat_decay=0.03, hat_tone=0.5),
-    "acoustic": dict(kick_hz=58, kick_decay=0.25, kick_click=0.6, snare_noise=0.8, snare_decay=0.18, clap=0.0,
-                     hat_decay=0.05, hat_tone=0.45, acoustic=1.0),
-    "lofi": dict(kick_hz=55, kick_decay=0.3, kick_click=0.3, snare_noise=0.6, hat_decay=0.03, hat_tone=0.15, drive=0.3),
-    "breaks": dict(kick_hz=60, kick_decay=0.2, kick_click=0.8, snare_noise=0.7, snare_hz=210, snare_decay=0.12,
-                   hat_decay=0.03, hat_tone=0.7, acoustic=0.6, drive=0.2),
-    "hand": dict(kick_hz=60, kick_decay=0.3, kick_click=0.2, snare_noise=0.4, perc_hz=320, acoustic=1.0, hat_tone=0.4),
-    "chip": dict(kick_hz=60, kick_decay=0.15, kick_click=0.9, snare_noise=0.95, hat_tone=0.9, hat_decay=0.02),
+    "909": dict(kick_hz=52, kick_decay=0.23, kick_click=0.8, kick_sweep=1.0, snare_hz=200, snare_noise=0.8, snare_decay=0.16,
+                clap=0.5, hat_decay=0.035, hat_tone=0.5, machine=0.6, drive=0.2),
+    "808": dict(kick_hz=46, kick_decay=0.55, kick_click=0.1, kick_sweep=0.25, snare_hz=180, snare_noise=0.5, snare_decay=0.12,
+                clap=0.7, hat_decay=0.03, hat_tone=0.45, machine=1.0, cowbell=1.0),
+    "acoustic": dict(kick_hz=58, kick_decay=0.25, kick_click=0.5, kick_sweep=0.1, snare_noise=0.7, snare_decay=0.18, clap=0.0,
+                     hat_decay=0.05, hat_tone=0.45, acoustic=1.0, room=0.6),
+    "lofi": dict(kick_hz=55, kick_decay=0.3, kick_click=0.3, snare_noise=0.6, hat_decay=0.03, hat_tone=0.15, acoustic=0.6,
+                 room=0.3, crunch=0.6, drive=0.3),
+    "breaks": dict(kick_hz=60, kick_decay=0.2, kick_click=0.8, kick_sweep=0.15, snare_noise=0.7, snare_hz=210, snare_decay=0.12,
+                   hat_decay=0.03, hat_tone=0.7, acoustic=1.0, room=0.5, crunch=1.0, drive=0.2),
+    "hand": dict(kick_hz=60, kick_decay=0.3, kick_click=0.2, snare_noise=0.4, perc_hz=320, acoustic=1.0, hat_tone=0.4, room=0.4),
+    "chip": dict(kick_hz=60, kick_decay=0.15, kick_click=0.9, kick_sweep=0.8, snare_noise=0.95, hat_tone=0.9, hat_decay=0.02,
+                 crunch=0.5),
     "heavy": dict(kick_hz=50, kick_decay=0.3, kick_click=1.0, snare_noise=0.7, snare_hz=180, drive=0.6, acoustic=0.5),
 }
 
@@ -128,8 +133,7 @@ def timbre_values(name: str, role: str) -> dict[str, float]:
 
 
 def kit_values(name: str) -> dict[str, float]:
-    full = {**Kit().__dict__, **KITS[name]}
-    return {f"kit_{k}": float(v) for k, v in full.items()}
+    return {f"kit_{k}": float(v) for k, v in named_kit(name).__dict__.items()}
 
 
 def _weights(prefix: str, names: tuple[str, ...], given: dict[str, float]) -> dict[str, float]:
@@ -164,3 +168,8 @@ def _style(*, groove=None, bass_pat=None, harm_pat=None, prog=None, kit=None,
 
 
 S = _style
+
+
+def named_kit(name: str) -> Kit:
+    """The drum kit ``name`` of :data:`KITS`, its other numbers at their defaults."""
+    return Kit(**{**Kit().__dict__, **KITS[name]})

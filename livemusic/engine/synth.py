@@ -1,4 +1,4 @@
-"""Sound generation: oscillators, FM, plucks, mallets, voices, drums and the sound cache.
+"""Sound generation: oscillators, FM, plucks, mallets, voices and the sound cache (drums: :mod:`drums`).
 
 Everything is vectorized with numpy per note or per block; there is no per-sample
 Python loop. Notes are rendered whole (attack to end of release) when they start and
@@ -467,7 +467,7 @@ def _render_tone(tb: Timbre, midi: float, dur: float, vel: float, bright: float,
         out = F32(1.0 - tb.cabinet) * out + F32(1.4 * tb.cabinet) * cab
     out *= env
     out -= env * F32(out.sum() / max(env.sum(), 1e-9))  # no DC: remove the note's mean, shaped by its envelope
-    return _finish(out, vel)
+    return finish(out, vel)
 
 
 def _without_local_dc(x: np.ndarray, window: int) -> np.ndarray:
@@ -501,7 +501,7 @@ def _vibrato(n: int, sr: float, amount: float) -> np.ndarray:
     return np.repeat(coarse, 16)[:n]
 
 
-def _finish(x: np.ndarray, vel: float, floor: float = 2e-4) -> np.ndarray:
+def finish(x: np.ndarray, vel: float, floor: float = 2e-4) -> np.ndarray:
     """``x`` (a fresh array) scaled to peak ``vel``, without a tail that has decayed below
     ``floor`` of the peak (about -74 dB) and with its last samples faded."""
     peak = max(float(x.max()), -float(x.min()))  # two reductions: cheaper than abs() then max()
@@ -576,89 +576,7 @@ def _vocal(f0: float, n: int, sr: float, wobble: np.ndarray | None, seed: int) -
     return Wavetable(saw_harmonics(count) * h).read(cycles(n, f0, sr, wobble))
 
 
-# --------------------------------------------------------------------------- drums
-
-
-@dataclass(frozen=True)
-class Kit:
-    """A synthesized drum kit; numbers only, so kits can be mixed."""
-
-    kick_hz: float = 50.0
-    kick_decay: float = 0.3   # 0 tight .. 1 long 808 boom
-    kick_click: float = 0.5
-    snare_hz: float = 190.0
-    snare_noise: float = 0.6  # noise vs body
-    snare_decay: float = 0.15
-    clap: float = 0.0         # clap instead of snare
-    hat_decay: float = 0.04
-    hat_tone: float = 0.5     # brightness of hats
-    perc_hz: float = 300.0    # hand drums (tabla, bongos, congas)
-    acoustic: float = 0.0     # 0 drum machine .. 1 acoustic kit (rounder, noisier)
-    drive: float = 0.0
-
-
-def render_drum(kind: str, kit: Kit, vel: float, bright: float, sr: float, var: int = 0) -> np.ndarray:
-    """One drum hit as mono float32 with peak about ``vel``."""
-    b = 2.0 ** ((bright - 0.5) * 2.0)
-    if kind == "kick":
-        dec = 0.12 + kit.kick_decay * 0.9
-        n = int(sr * (dec * 2.2 + 0.05))
-        t = np.arange(n, dtype=F32) / F32(sr)
-        f0 = kit.kick_hz
-        sweep = 0.025 + 0.02 * kit.kick_decay
-        ph = F32(f0) * t + F32(f0 * 3.5 * sweep) * (F32(1.0) - exp_decay(n, sweep, sr))
-        x = sine(ph) * exp_decay(n, dec, sr)
-        n_click = min(n, int(0.006 * sr))
-        click = colored_noise(n_click, 11 + var, sr, ("hp", 1500.0 * b, 0.7)) * exp_decay(n_click, 0.0015, sr)
-        x[:n_click] += F32(kit.kick_click * 0.5) * click
-        drive = 1.0 + 3.0 * kit.drive + 1.5 * kit.kick_decay
-        x = np.tanh(x * F32(drive)) * F32(1.0 / math.tanh(drive))
-    elif kind in ("snare", "clap"):
-        n = int(sr * (kit.snare_decay * 3.0 + 0.12))
-        t = np.arange(n, dtype=F32) / F32(sr)
-        band = ("bp", (1800.0 + 1500 * kit.acoustic) * b, 0.6)
-        if kind == "clap":
-            env = np.zeros(n, F32)
-            for k, off in enumerate((0.0, 0.011, 0.022)):
-                s = int(off * sr)
-                env[s:] += exp_decay(n - s, 0.004 if k < 2 else 0.12 + kit.snare_decay * 0.5, sr) * F32(0.8)
-            x = colored_noise(n, 23 + var, sr, band, ("bp", 1300.0 * b, 1.2)) * env * F32(2.0)
-        else:
-            body = sine(F32(kit.snare_hz) * t + F32(kit.snare_hz * 0.01) * (F32(1.0) - exp_decay(n, 0.01, sr))) * exp_decay(n, 0.045, sr)
-            nz = colored_noise(n, 23 + var, sr, band)
-            x = F32(1.0 - kit.snare_noise * 0.6) * body + F32(kit.snare_noise * 1.3) * nz * exp_decay(n, kit.snare_decay, sr)
-    elif kind in ("hat", "ohat", "shaker", "crash", "ride"):
-        dec = {"hat": kit.hat_decay, "ohat": 0.22 + kit.hat_decay, "shaker": 0.05, "crash": 1.1, "ride": 0.6}[kind]
-        n = int(sr * dec * 3.5)
-        t = np.arange(n, dtype=F32) / F32(sr)
-        cut = {"hat": 7000.0, "ohat": 6500.0, "shaker": 5000.0, "crash": 4000.0, "ride": 5000.0}[kind]
-        cut = cut * (0.55 + 0.6 * kit.hat_tone) * b
-        x = colored_noise(n, 37 + var + len(kind), sr, ("hp", min(cut, 0.4 * sr), 0.8))
-        if kind in ("ride", "crash"):
-            x = x + F32(0.3) * sine(t * F32(587.0 + 200.0 * kit.hat_tone) + F32(0.4) * sine(t * F32(1523.0)))
-        att = np.minimum(t / F32(0.012 if kind == "shaker" else 0.0008), F32(1.0))
-        x = x * att * exp_decay(n, dec, sr)
-    elif kind in ("tom", "perc", "perc2"):
-        hz = {"tom": kit.snare_hz * 0.6, "perc": kit.perc_hz, "perc2": kit.perc_hz * 1.5}[kind] * (1.0 + 0.06 * (var % 3))
-        dec = 0.25 if kind == "tom" else 0.12 + 0.08 * kit.acoustic
-        n = int(sr * dec * 3.0)
-        t = np.arange(n, dtype=F32) / F32(sr)
-        ph = F32(hz) * t + F32(hz * 0.25 * 0.02) * (F32(1.0) - exp_decay(n, 0.02, sr))
-        x = (sine(ph) + F32(0.25) * sine(ph * F32(2.02))) * exp_decay(n, dec, sr)
-        m = min(n, int(0.01 * sr))
-        x[:m] += F32(0.4) * colored_noise(m, 53 + var, sr, ("bp", hz * 6.0 * b, 1.0)) * exp_decay(m, 0.003, sr)
-    elif kind == "rim":
-        n = int(sr * 0.06)
-        t = np.arange(n, dtype=F32) / F32(sr)
-        x = (sine(t * F32(1700.0)) + F32(0.5) * sine(t * F32(2500.0))) * exp_decay(n, 0.008, sr)
-    else:
-        raise ValueError(f"unknown drum {kind!r}")
-    # A hit is cut where its decay is still 15-30 dB down: its last quarter fades it
-    # out, or the cut is a click (a thump for a kick).
-    fade_out(x, len(x) // 4)
-    shape = np.abs(x)
-    x = x - shape * F32(x.sum() / max(float(shape.sum()), 1e-9))  # no DC, shaped like the hit
-    return _finish(x, vel)
+# --------------------------------------------------------------------------- cache
 
 
 class SoundCache:

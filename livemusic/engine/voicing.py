@@ -16,6 +16,7 @@ import numpy as np
 
 from livemusic.engine.arrangement import render_riser
 from livemusic.engine.composer import STEM_DRUMS, STEM_HARM, Composer, Event
+from livemusic.engine.drums import render_drum
 from livemusic.engine.style import Style
 from livemusic.engine.synth import (
     F32,
@@ -24,7 +25,6 @@ from livemusic.engine.synth import (
     fade_out,
     midi_hz,
     quantize,
-    render_drum,
     render_tone,
     timbre_key,
 )

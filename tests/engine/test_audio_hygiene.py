@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from livemusic.engine.synth import Kit, render_drum
+from livemusic.engine.drums import Kit, render_drum
 
 from .analysis import as_float, integrated_loudness, peak_dbfs
 from .renders import SR, generator, render, render_in_chunks

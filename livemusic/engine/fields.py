@@ -112,7 +112,7 @@ KITS: dict[str, dict[str, float]] = {
     "lofi": dict(kick_hz=55, kick_decay=0.3, kick_click=0.3, snare_noise=0.6, hat_decay=0.03, hat_tone=0.15, acoustic=0.6,
                  room=0.3, crunch=0.6, drive=0.3),
     "breaks": dict(kick_hz=60, kick_decay=0.2, kick_click=0.8, kick_sweep=0.15, snare_noise=0.7, snare_hz=210, snare_decay=0.12,
-                   hat_decay=0.03, hat_tone=0.7, acoustic=1.0, room=0.5, crunch=1.0, drive=0.2),
+                   hat_decay=0.03, hat_tone=0.7, acoustic=1.0, room=0.5, crunch=0.4, drive=0.2),
     "hand": dict(kick_hz=60, kick_decay=0.3, kick_click=0.2, snare_noise=0.4, perc_hz=320, acoustic=1.0, hat_tone=0.4, room=0.4),
     "chip": dict(kick_hz=60, kick_decay=0.15, kick_click=0.9, kick_sweep=0.8, snare_noise=0.95, hat_tone=0.9, hat_decay=0.02,
                  crunch=0.5),

@@ -28,7 +28,7 @@ from livemusic.engine.bus import Bus
 from livemusic.engine.composer import STEM_DRUMS, STEPS, Composer, Controls, Event
 from livemusic.engine.style import DEFAULT_STYLE, Style, mix_prompts
 from livemusic.engine.synth import F32
-from livemusic.engine.voicing import StyleSettings, chord_sound, event_sounds
+from livemusic.engine.voicing import StyleSettings, chord_sound, event_sounds, warm_risers
 from livemusic.types import (
     LiveMusicFilteredPrompt,
     LiveMusicGenerationConfig,
@@ -299,6 +299,9 @@ class Generator:
                     self._style = self._target
         self._started = True
         ctl = self._controls()
+        # A build's riser, rendered ahead in the last bar of a section (a build may follow it).
+        if ctl.drums and self._composer.bar is not None and self._composer.arranger.remaining == 1:
+            warm_risers(self._composer.bar.step_len * STEPS, ctl.brightness, sr)
         if self._ctl is not None:
             self._silence_muted(self._ctl, ctl, 0)
         segment = start

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 import math
+import queue
 import threading
+from typing import Callable
 
 import numpy as np
 
-from livemusic.engine.arrangement import render_riser
+from livemusic.engine.arrangement import _BARS, render_riser
 from livemusic.engine.composer import STEM_DRUMS, STEM_HARM, Composer, Event
 from livemusic.engine.drums import render_drum
 from livemusic.engine.style import Style
@@ -35,6 +37,9 @@ from livemusic.engine.synth import (
 SOUND_CACHE_SAMPLES = 64_000_000
 _CACHE = SoundCache(max_samples=SOUND_CACHE_SAMPLES)
 _CACHE_LOCK = threading.Lock()
+_WARMING: set[tuple] = set()  # keys queued for the background thread or being rendered there
+_WARM_QUEUE: queue.SimpleQueue = queue.SimpleQueue()
+_WARMER: list[threading.Thread] = []  # the one background thread, once started
 
 #: One sound to add into a stem: (stem, frames after the event's onset, wave, gains). ``wave`` is
 #: mono ``(n,)`` with ``gains`` ``(2, 1)`` (its pan), or stereo ``(2, n)`` with a scalar gain.
@@ -68,9 +73,8 @@ def event_sounds(ev: Event, fx: StyleSettings, brightness: float, composer: Comp
     Drums are tuned to the composer's key; ``lead_gain`` is the lead rider's gain.
     """
     if ev.kind == "riser":
-        bq = round(brightness * 8)
-        wave = _cached(("riser", round(ev.dur, 2), bq, sr), lambda: render_riser(ev.dur, bq / 8, sr))
-        return [(ev.stem, 0, wave, _pan_column(ev.pan) * F32(ev.vel))]
+        key, make = _riser(ev.dur, brightness, sr)
+        return [(ev.stem, 0, _cached(key, make), _pan_column(ev.pan) * F32(ev.vel))]
     if ev.stem == STEM_DRUMS:
         tonic = composer.pc(composer.mode_tonic)
         third = composer.pc(composer.mode_tonic + 2)
@@ -131,6 +135,42 @@ def chord_sound(notes: list[Event], fx: StyleSettings, brightness: float, sr: in
         return _stereo_sum(parts)
 
     return STEM_HARM, 0, _cached(key, make), F32(first.vel)
+
+
+def warm_risers(bar_frames: float, brightness: float, sr: int) -> None:
+    """Queue the risers of a build (4 or 8 bars of ``bar_frames``) for rendering in the background, once each.
+
+    A riser is a whole section of filtered noise: rendered when the build starts, it held up
+    that block by 90 ms on an idle machine (270 ms loaded), longer than a live client's buffer
+    holds; rendered ahead, the build finds it in the cache. One thread renders them in turn, so
+    a server's sessions do not all burst at once.
+    """
+    for bars in _BARS["build"]:
+        key, make = _riser(bars * bar_frames / sr, brightness, sr)
+        with _CACHE_LOCK:
+            if key in _CACHE._items or key in _WARMING:
+                continue
+            _WARMING.add(key)
+        _WARM_QUEUE.put((key, make))
+        if not _WARMER:
+            _WARMER.append(threading.Thread(target=_warm, name="livemusic-warm", daemon=True))
+            _WARMER[0].start()
+
+
+def _warm() -> None:
+    while True:
+        key, make = _WARM_QUEUE.get()
+        try:
+            _cached(key, make)
+        finally:
+            with _CACHE_LOCK:
+                _WARMING.discard(key)
+
+
+def _riser(seconds: float, brightness: float, sr: int) -> tuple[tuple, Callable[[], np.ndarray]]:
+    """The cache key of a riser this long and bright, and how to render it."""
+    bq = round(brightness * 8)
+    return ("riser", round(seconds, 2), bq, sr), lambda: render_riser(seconds, bq / 8, sr)
 
 
 def clear_sound_cache() -> None:

@@ -2,6 +2,7 @@
 
     python benchmarks/soak.py                 # an hour
     python benchmarks/soak.py --minutes 10 --every 60
+    python benchmarks/soak.py --asap          # an hour of audio as fast as the server renders it
 
 The server runs as ``livemusic serve`` in its own process (as in production);
 this process is the listener, judging the stream with a virtual player
@@ -37,15 +38,15 @@ def rss_mb(pid: int) -> float:
     return kb / 1024
 
 
-async def soak(url: str, pid: int, seconds: float, every: float, warmup: float) -> None:
+async def soak(url: str, pid: int, seconds: float, every: float, warmup: float, asap: bool = False) -> None:
     playout = Playout(buffer_s=0.5)
     server_start = rss_mb(pid)
     start = time.monotonic()
     rows: list[tuple[float, float, float, int, float]] = []
-    next_row = start + every
+    next_row = every
     print(f"{'minute':>7} {'server RSS MB':>14} {'server CPU %':>13} {'client RSS MB':>14} {'underruns':>10} "
           f"{'audio s':>8}")
-    async with AsyncLiveMusic(url=url).connect() as session:
+    async with AsyncLiveMusic(url=url).connect(pacing="asap" if asap else None) as session:
         await session.set_weighted_prompts({"deep house": 1.0, "rhodes piano": 0.4})
         await session.set_music_generation_config({"bpm": 122})
         await session.play()
@@ -53,15 +54,16 @@ async def soak(url: str, pid: int, seconds: float, every: float, warmup: float) 
         async for block in session.audio():
             now = time.monotonic()
             playout.arrive(now, len(block))
-            if now >= next_row:
+            elapsed = playout.frames / SAMPLE_RATE if asap else now - start  # asap: the stream's own time
+            if elapsed >= next_row:
                 cpu = cpu_of(pid)
-                rows.append((now - start, rss_mb(pid), 100 * (cpu - last_cpu) / (now - last_time), playout.underruns,
+                rows.append((elapsed, rss_mb(pid), 100 * (cpu - last_cpu) / (now - last_time), playout.underruns,
                              rss_mb(os.getpid())))
                 last_cpu, last_time, next_row = cpu, now, next_row + every
                 minute, server_rss, server_cpu, underruns, client_rss = rows[-1]
                 print(f"{minute / 60:7.1f} {server_rss:14.1f} {server_cpu:13.1f} {client_rss:14.1f} {underruns:10d} "
                       f"{playout.frames / SAMPLE_RATE:8.0f}", flush=True)
-            if now - start >= seconds:
+            if elapsed >= seconds:
                 break
     warm = [row for row in rows if row[0] >= warmup]
     if len(warm) >= 2:
@@ -87,12 +89,15 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--every", type=float, default=60.0, help="seconds between rows")
     parser.add_argument("--warmup", type=float, default=5.0, help="minutes before RSS growth is counted")
+    parser.add_argument("--asap", action="store_true",
+                        help="render as fast as the server can, minutes counted in audio: memory over a long set in "
+                             "a few minutes (CPU and underruns then mean nothing)")
     args = parser.parse_args()
     server = subprocess.Popen([sys.executable, "-m", "livemusic.cli", "serve", "--port", "0"],
                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     try:
         url = server.stderr.readline().split("listening on ")[1].split()[0]
-        asyncio.run(soak(url, server.pid, args.minutes * 60, args.every, args.warmup * 60))
+        asyncio.run(soak(url, server.pid, args.minutes * 60, args.every, args.warmup * 60, args.asap))
     finally:
         server.terminate()
         server.wait()

@@ -41,6 +41,7 @@ class Section:
     anchor: bool = False     # the program's reference loudness is learned here
     build: bool = False      # a snare roll, a riser and a rising level into the next section
     start_db: float | None = None  # a build's level at its start
+    final: bool = False      # the closing chord: struck on the downbeat, left to ring out
 
     def level_at(self, progress: float) -> float:
         """The section's level (dB) at ``progress`` (0..1) through it."""
@@ -57,6 +58,8 @@ BREAKDOWN = Section("breakdown", -2.0, drums=0.6, backbone=0.0, hats=0.45, bass=
 BUILD = Section("build", -0.5, drums=0.9, backbone=0.6, hats=1.2, bass=0.6, harm=0.9, lead=0.7, density=0.1,
                 build=True, start_db=-4.5)
 OUTRO = Section("outro", -3.0, drums=0.8, backbone=0.8, hats=0.5, bass=0.8, harm=1.0, lead=0.4, density=-0.2)
+#: The end: one chord (with a kick and a crash where there are drums) on the downbeat after the outro.
+FINAL = Section("final", -2.0, lead=0.0, final=True)
 #: Sections of styles without drums: the harmony swells and thins out.
 SWELL = Section("swell", 0.5, bass=1.1, harm=1.1, lead=1.1, density=0.2, anchor=True)
 SPARSE = Section("sparse", -4.0, bass=0.4, harm=0.9, lead=0.3, density=-0.3)
@@ -94,6 +97,7 @@ class Arranger:
         self.section = INTRO
         self.bars = _BARS["intro"][0]
         self.bar = 0  # bars played of the current section
+        self.ending: int | None = None  # outro bars asked for by close()
         self.steady = False  # a loop: the main section for ever, no intro, fills or section changes
 
     def hold(self) -> None:
@@ -101,7 +105,12 @@ class Arranger:
         self.steady = True
         self.restart()
 
+    def close(self, bars: int) -> None:
+        """End: an outro of ``bars`` bars from the next bar line, then the closing chord."""
+        self.ending = max(int(bars), 1)
+
     def restart(self) -> None:
+        self.ending = None
         self.section, self.bars, self.bar = (MAIN, _BARS["main"][0], 0) if self.steady else (INTRO, _BARS["intro"][0], 0)
 
     @property
@@ -115,8 +124,14 @@ class Arranger:
         if self.steady:
             self.bar %= self.bars
             return False
+        if self.ending is not None and self.section not in (OUTRO, FINAL):
+            self.section, self.bars, self.bar = OUTRO, self.ending, 0
+            return True
         if self.bar < self.bars:
             return False
+        if self.section in (OUTRO, FINAL):
+            self.section, self.bars, self.bar = FINAL, 1, 0
+            return True
         rng = self.rng
         follow = _NEXT[kind].get(self.section.name) or _NEXT[kind]["intro"]
         names = list(follow)

@@ -20,16 +20,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 
-from livemusic.engine.arrangement import MAIN, Arranger, Section, style_kind
+from livemusic.engine.arrangement import FINAL, MAIN, OUTRO, Arranger, Section, style_kind
 from livemusic.engine.patterns import (
     ACCENT, BACKBONE, BASS_TEMPLATES, DRUM_GAIN, DRUM_INDEX, DRUM_PAN, DRUMS, EXTRA_HITS, GROOVE_TEMPLATES,
     HARM_TEMPLATES, HATS, MAJOR, MODE_CENTRE, PERC, PROGRESSION_BANK, STEPS,
 )
+from livemusic.engine import harmony
 from livemusic.engine.fields import BASS_PATTERNS, GROOVES, HARM_PATTERNS, PROGRESSIONS
 from livemusic.engine.style import Style
 
@@ -120,31 +120,6 @@ def _dens(p: np.ndarray, extra: np.ndarray, density: float) -> np.ndarray:
 _OHAT = DRUM_INDEX["ohat"]
 
 
-@lru_cache(maxsize=4096)
-def _scale_notes(tonic: int, lo: int, hi: int) -> np.ndarray:
-    """MIDI notes of the major scale on ``tonic`` between ``lo`` and ``hi``."""
-    pcs = {(tonic + step) % 12 for step in MAJOR}
-    notes = np.array([m for m in range(lo, hi + 1) if m % 12 in pcs])
-    notes.setflags(write=False)
-    return notes
-
-
-@lru_cache(maxsize=1024)
-def _chord_pcs(tonic: int, degree: int, size: int) -> list[int]:
-    """See :meth:`Composer.chord_pcs` (cached; callers must not modify the list)."""
-    return [(tonic + MAJOR[d % 7] + 12 * (d // 7)) % 12 for d in range(degree, degree + 2 * size, 2)]
-
-
-def _nearest(pc: int, target: float) -> int:
-    """The MIDI note of pitch class ``pc`` in octaves 2..8 nearest ``target`` (the lower one on a tie)."""
-    octave = math.ceil((target - pc) / 12.0 - 0.5)
-    return pc + 12 * min(max(octave, 2), 8)
-
-
-def _pc_mask(pcs: list[int]) -> np.ndarray:
-    mask = np.zeros(12, bool)
-    mask[pcs] = True
-    return mask
 _LEAD_TEMPLATE = np.array([1.0, 0.25, 0.55, 0.25, 0.8, 0.25, 0.55, 0.3, 0.9, 0.25, 0.55, 0.25, 0.8, 0.3, 0.5, 0.35])
 
 
@@ -273,6 +248,8 @@ class Composer:
         self.mode_tonic = 0
         self.arranger.restart()
         self.first_bar = True
+        self.finished = False  # the closing chord has been struck: no bar follows
+        self.phrygian = False  # the phrase's progression centres on the Phrygian degree
 
     # ----------------------------------------------------------------- planning
 
@@ -282,7 +259,7 @@ class Composer:
         given = ctl
         while True:
             if self.bar is None:
-                if self.next_bar_start >= end:
+                if self.finished or self.next_bar_start >= end:
                     return out
                 self._begin_bar(style, given)
             ctl = self._in_section(given)
@@ -321,11 +298,14 @@ class Composer:
         self.tonic = ctl.tonic if ctl.tonic is not None else self.auto_tonic
         temp = ctl.temperature * ctl.diversity
         arr = self.arranger
-        new_section = self.first_bar or arr.advance(style_kind(style["drums"], style["energy"]), ctl.density, temp)
+        kind = style_kind(style["drums"], style["energy"])
+        new_section = self.first_bar or arr.advance(kind, ctl.density, temp)
         if self.first_bar and temp > 1.5:
             arr.bars = 4  # wild (DIVERSITY): a short intro
         self.first_bar = False
-        if new_section or self.phrase is None or self.bar_in_phrase >= self.phrase.length:
+        ending = arr.section in (OUTRO, FINAL) and self.phrase is not None
+        self.finished = arr.section.final
+        if not ending and (new_section or self.phrase is None or self.bar_in_phrase >= self.phrase.length):
             # Phrases start with sections and end with them at the latest.
             self.phrase = self._new_phrase(style, ctl, temp, arr.remaining, new_section)
             self.bar_in_phrase = 0
@@ -337,6 +317,8 @@ class Composer:
             chords = (ph.progression[(2 * i) % len(ph.progression)], ph.progression[(2 * i + 1) % len(ph.progression)])
         else:
             chords = (ph.progression[i % len(ph.progression)],)
+        if ending:
+            chords = (self._cadence(),)
         rate = float(np.clip(0.11 * temp, 0.0, 0.7))
 
         def vary(base: np.ndarray) -> np.ndarray:
@@ -385,6 +367,7 @@ class Composer:
         prog = bank[self._choose(-0.5 * np.arange(len(bank)), rng.random(), temp, ctl.top_k)]
         # The mode's tonic (0 major, 5 minor, 1 dorian...) is where the progression starts.
         self.mode_tonic = MODE_CENTRE.get(fam, prog[0])
+        self.phrygian = fam == "phrygian"
         # A new section mostly brings new patterns; phrases within one mostly keep them.
         keep = old is not None and rng.random() > min(0.35 * temp + 0.45 * new_section, 1.0)
         if keep:
@@ -401,6 +384,26 @@ class Composer:
         lead_on = rng.random() > 0.15 * min(temp, 2.0)  # temp already carries the DIVERSITY boost
         return _Phrase(length, prog, per_bar, drum_u, bass_u, harm_u, lead_u, pitch_u,
                        contour - contour.mean(), lead_on, arp_shape)
+
+    def close(self, bars: int) -> int:
+        """End the music: an outro of ``bars`` bars from the next bar line, then a closing chord.
+
+        Returns the stream frame of the closing chord's downbeat (at the tempo now); no
+        note starts after that chord.
+        """
+        self.arranger.close(bars)
+        bar_frames = 240.0 / (self.bpm or 120.0) * self.sr
+        first = self.bar.start + self.bar.step_len * STEPS if self.bar is not None else self.next_bar_start
+        return int(round(first + max(int(bars), 1) * bar_frames))
+
+    def _cadence(self) -> int:
+        """The ending's chords: the subdominant, then the dominant (the bII in Phrygian), then the centre."""
+        arr, centre = self.arranger, self.mode_tonic
+        if arr.section.final:
+            return centre
+        if arr.bars - arr.bar == 1:  # the outro's last bar
+            return centre + (1 if self.phrygian else 4)
+        return centre + 3
 
     @staticmethod
     def _choose(scores: np.ndarray, u: float, temperature: float, top_k: int) -> int:
@@ -423,13 +426,13 @@ class Composer:
 
     def chord_pcs(self, degree: int, ext: float) -> list[int]:
         """Pitch classes of the chord on ``degree``: a triad, with a 7th and a 9th as ``ext`` grows."""
-        return _chord_pcs(self.tonic, degree, 3 + (ext > 0.35) + (ext > 0.8))
+        return harmony.chord_pcs(self.tonic, degree, 3 + (ext > 0.35) + (ext > 0.8))
 
     def _chord_at(self, bar: _Bar, step: int) -> int:
         return bar.chords[0] if len(bar.chords) == 1 or step < 8 else bar.chords[1]
 
     def _scale_notes(self, lo: int, hi: int) -> np.ndarray:
-        return _scale_notes(self.tonic, lo, hi)
+        return harmony.scale_notes(self.tonic, lo, hi)
 
     def _voice(self, pcs: list[int], centre: float) -> list[int]:
         """Place chord tones near ``centre``, moving each voice as little as possible."""
@@ -437,12 +440,12 @@ class Composer:
         prev = self.voicing
         for i, pc in enumerate(pcs):
             target = prev[i] if prev is not None and i < len(prev) else centre - 5 + 4 * i
-            notes.append(_nearest(pc, target))
+            notes.append(harmony.nearest(pc, target))
         notes = sorted(set(notes))
         spread = notes[-1] - notes[0]
         mean = sum(notes) / len(notes)
         if abs(mean - centre) > 7 or spread > 14:  # drifted: re-centre in close position
-            base = _nearest(pcs[0], centre - 4)
+            base = harmony.nearest(pcs[0], centre - 4)
             notes = sorted({base + ((pc - pcs[0]) % 12) for pc in pcs})
         self.voicing = notes
         return notes
@@ -454,8 +457,13 @@ class Composer:
         sec = bar.step_len / self.sr
         chord = self._chord_at(bar, s)
 
-        # ---- drums
         arr = self.arranger
+        if arr.section.final:
+            if s == 0:
+                self._closing_chord(onset, d, ctl, out, sec, chord)
+            return
+
+        # ---- drums
         if arr.section.build and d.drum_p is not None:
             self._build_up(bar, s, onset, d, out)
         gap = arr.section.build and arr.last_bar and s >= 12  # a breath before the drop
@@ -494,6 +502,22 @@ class Composer:
             self._harmony(bar, s, onset, d, ctl, out, sec, chord)
         if ctl.harmony and ctl.lead:
             self._lead(bar, s, onset, d, ctl, out, sec, chord)
+
+    def _closing_chord(self, onset: int, d: _Derived, ctl: Controls, out: list[Event], sec: float, chord: int) -> None:
+        """The last chord, on the downbeat after the outro: struck together (a kick and a crash under it
+        where there are drums) and left to ring for a bar."""
+        ring = STEPS * sec
+        if d.drum_p is not None:
+            out.append(Event(STEM_DRUMS, onset, "kick", vel=d.drums * DRUM_GAIN["kick"] * 1.1, pan=DRUM_PAN["kick"]))
+            out.append(Event(STEM_DRUMS, onset, "crash", vel=d.drums * DRUM_GAIN["crash"] * (0.6 + 0.5 * d.energy)))
+        if ctl.bass and d.bass > 0.03:
+            root = harmony.nearest(self.pc(chord), 28 + int(round((d.register - 0.5) * 6)) + 6)
+            out.append(Event(STEM_BASS, onset, "bass", midi=root, dur=ring, vel=0.6 * d.bass, pan=0.0))
+        if ctl.harmony and d.harm > 0.03:
+            notes = self._voice(self.chord_pcs(chord, d.ext), self._centre(d, ctl, 62.0))
+            for i, m in enumerate(notes):
+                pan = (i / max(len(notes) - 1, 1) - 0.5) * 0.8 * d.width
+                out.append(Event(STEM_HARM, onset, "harm", midi=m, dur=ring, vel=d.harm * 0.6, pan=pan, var=i))
 
     def _build_up(self, bar: _Bar, s: int, onset: int, d: _Derived, out: list[Event]) -> None:
         """A build: a riser over the whole section and a snare roll that speeds up (4ths, 8ths, 16ths)."""
@@ -567,7 +591,7 @@ class Composer:
         pcs = self.chord_pcs(chord, d.ext)
         if bar.harm_u[s] < p or (chord_start and w["pad"] > 0.25):
             if d.power > 0.5:  # power chord: root, fifth and octave, low
-                root = _nearest(pcs[0], centre - 12)
+                root = harmony.nearest(pcs[0], centre - 12)
                 notes = [root, root + (self.pc(chord + 4) - pcs[0]) % 12, root + 12]
             else:
                 notes = self._voice(pcs, centre)
@@ -634,7 +658,7 @@ class Composer:
         """Candidate melody notes: near the last note, toward the contour, chord tones on beats."""
         cands = self._scale_notes(int(centre) - 10, int(centre) + 10)
         score = -0.35 * np.abs(cands - prev) - 0.12 * np.abs(cands - target)
-        is_ct = _pc_mask(pcs)[cands % 12]
+        is_ct = harmony.pc_mask(pcs)[cands % 12]
         score += np.where(is_ct, 1.2 if s % 4 == 0 else 0.4, 0.0)
         score -= np.where(np.abs(cands - prev) > 7, 1.5, 0.0)
         score -= np.where(cands == prev, 0.4, 0.0)
@@ -667,7 +691,7 @@ class Composer:
         if vocal > 0.15 and s % 8 == 0 and (bar.pitch_u[3, s] < 0.85 or s == 0):
             centre = self._centre(d, ctl, 64.0)
             cands = self._scale_notes(int(centre) - 6, int(centre) + 8)
-            is_ct = _pc_mask(pcs)[cands % 12]
+            is_ct = harmony.pc_mask(pcs)[cands % 12]
             score = np.where(is_ct, 1.5, 0.0) - 0.1 * np.abs(cands - centre)
             midi = int(cands[self._choose(score, bar.pitch_u[3, (s + 3) % STEPS], temp * 0.5, ctl.top_k)])
             out.append(Event(STEM_LEAD, onset, "vocal", midi=midi, dur=8 * sec * 0.95, vel=0.42 * vocal, pan=-0.1, var=bar.index + s // 8))

@@ -193,6 +193,15 @@ class Generator:
         self._composer.hold()
         self._bus.master.hold(LOOP_GAIN_DB)
 
+    def finish(self, bars: int = 2) -> int:
+        """End the music as a band does: ``bars`` bars of outro from the next bar line, moving to
+        the mode's centre, then a closing chord struck on the downbeat and left to ring.
+
+        Returns the stream frame of that downbeat (at the tempo now); no note starts after its
+        bar, and the stream goes on in its tails, then silence.
+        """
+        return self._composer.close(bars)
+
     # ----------------------------------------------------------------- resuming
 
     def bar_line(self) -> tuple[int, int]:

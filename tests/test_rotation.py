@@ -70,3 +70,23 @@ async def test_a_rotation_shows_on_the_status_line():
         finally:
             await stage.close()
             await session.close()
+
+
+async def test_a_rotation_whose_next_session_ends_before_the_fade_is_dropped_and_the_music_plays_on(caplog):
+    # The server ends every session after 1.5 s; the client rotates 0.3 s into each and fades over a bar (2 s
+    # at 120 bpm), so every next session ends mid-fade. The stream goes on from the current session.
+    async with MusicServer("127.0.0.1", 0, limits=Limits(max_session_s=1.5)) as server:
+        session = await AsyncLiveMusic(url=server.url).connect()
+        session.rotate_after_s = 0.3
+        await session.set_weighted_prompts({"deep house": 1.0})
+        await session.set_music_generation_config({"bpm": 120, "seed": 11})
+        await session.play()
+        frames = 0
+        async with asyncio.timeout(30):
+            async for block in session.audio():
+                frames += len(block)
+                if frames >= 4 * SAMPLE_RATE:
+                    break
+        await session.close()
+    assert frames >= 4 * SAMPLE_RATE
+    assert any("ended before the fade" in r.getMessage() for r in caplog.records)

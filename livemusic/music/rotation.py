@@ -56,8 +56,6 @@ class Rotation:
     def mix(self, old: np.ndarray, at: int) -> np.ndarray:
         """``old`` (rotation frames ``at``...) faded toward the new stream, once it has the same frames."""
         end = at + len(old)
-        if self._reader.done() and not self.finished:
-            self._reader.result()  # the new session failed: raise its error
         covered = self._new_from <= at and self._new_from + len(self._new) >= end
         if self._fade_from is None and covered and at >= self.settle_frames:
             self._fade_from = at
@@ -71,6 +69,11 @@ class Rotation:
         self._drop_before(end)
         self.finished = end >= self._fade_from + self.fade_frames
         return np.clip(np.rint(out), -32768, 32767).astype(np.int16)
+
+    @property
+    def failed(self) -> bool:
+        """Whether the new session ended before the fade did (it met its own limit, or failed): drop the rotation."""
+        return self._reader.done() and not self.finished
 
     def _drop_before(self, frame: int) -> None:
         cut = max(0, min(frame - self._new_from, len(self._new)))

@@ -412,6 +412,10 @@ class AsyncMusicSession:
                     if not chunk.data:
                         continue
                     block = decode_pcm(chunk.data, chunk.mime_type)
+                    if rotation is not None and rotation.failed:
+                        log.warning("the next session ended before the fade: it is dropped, the current one plays on")
+                        await rotation.abandon()
+                        rotation, self._opened_at = None, time.monotonic()  # try again after rotate_after_s
                     if rotation is not None:
                         block = rotation.mix(block, before - rotation_from)
                     before += len(block)

@@ -27,6 +27,7 @@ import builtins
 import code
 import concurrent.futures
 import contextlib
+import difflib
 import functools
 import os
 import signal
@@ -97,7 +98,11 @@ class LiveConsole(code.InteractiveConsole):
         except LiveMusicError as exc:  # a bad value given to a helper: one line
             self.write(f"error: {exc}\n")
         except BaseException as exc:  # the user's own code: its traceback, from the line typed on
-            self.write("".join(traceback.format_exception(type(exc), exc, _from_prompt(exc.__traceback__))))
+            tb = _from_prompt(exc.__traceback__)
+            if isinstance(exc, NameError) and tb is not None and tb.tb_next is None:  # a typo at the prompt
+                self.write(f"error: {_typo(exc, self.locals)}\n")
+            else:
+                self.write("".join(traceback.format_exception(type(exc), exc, tb)))
         if self.leaving:
             raise SystemExit
 
@@ -137,6 +142,13 @@ class LiveConsole(code.InteractiveConsole):
             return False
         self.line.cancel()
         return True
+
+
+def _typo(exc: NameError, names: dict[str, Any]) -> str:
+    """``exc`` in one line, suggesting the closest name."""
+    close = difflib.get_close_matches(exc.name or "", names, n=1) or difflib.get_close_matches(
+        exc.name or "", dir(builtins), n=1)  # the prompt's own names first: bmp -> bpm, not map
+    return f"{exc}; did you mean {close[0]}?" if close else str(exc)
 
 
 def _from_prompt(tb: types.TracebackType | None) -> types.TracebackType | None:

@@ -1,0 +1,76 @@
+"""How well loops join in level: loudness of the first and last beat, and the seam step, over many loops.
+
+    python benchmarks/loop_loudness.py [--seeds 1,2,3]
+
+Renders 20 prompts and the 8 musical presets as loops (2-4 bars) on the embedded
+engine and prints, per loop, the loudness of its first and last beat (BS.1770
+K-weighting, ungated, one block per beat, measured on the loop as it repeats),
+their gap, and the largest sample step at the seam against the 99th percentile of
+the steps inside; then the median gap and how many loops are within 1 LU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+from pathlib import Path
+
+import numpy as np
+
+import livemusic
+from livemusic.engine.effects import k_weighting
+from livemusic.engine.synth import response
+from livemusic.server import MusicServer
+
+SR = 48_000
+PROMPTS = [("minimal techno", 124, 4), ("dub techno", 120, 2), ("deep house", 122, 4), ("house", 124, 4),
+           ("techno", 130, 4), ("drum and bass", 174, 4), ("funk", 108, 4), ("bossa nova", 132, 4),
+           ("lo-fi hip hop", 82, 2), ("hip hop", 92, 2), ("trap beat", 140, 4), ("reggae", 76, 2), ("disco", 120, 4),
+           ("synthwave", 100, 4), ("jazz trio", 132, 4), ("rock", 124, 4), ("ambient", 70, 2), ("trance", 138, 4),
+           ("afrobeat", 112, 4), ("dubstep", 140, 4)]
+PRESETS = ["minimal-techno", "funk", "lofi-hip-hop", "drum-and-bass", "bossa-nova", "jazz-trio", "ambient-drone",
+           "orchestral-score"]
+PRESET_DIR = Path(__file__).resolve().parents[1] / "presets"
+
+
+def beat_loudness(loop: np.ndarray, bpm: float) -> np.ndarray:
+    """K-weighted loudness (LUFS) of each beat of ``loop`` as it repeats (the filter wraps around, as playback does)."""
+    frames = len(loop)
+    spectrum = np.fft.rfft(loop.astype(np.float64), axis=0)
+    for section in k_weighting(SR):
+        spectrum *= response(section[:3], section[3:], frames)[:, None]
+    weighted = np.fft.irfft(spectrum, frames, axis=0)
+    beat = 60.0 / bpm * SR
+    edges = np.round(np.arange(round(frames / beat) + 1) * beat).astype(int)
+    power = [np.mean(weighted[a:b] ** 2, axis=0).sum() for a, b in zip(edges[:-1], edges[1:])]
+    return -0.691 + 10 * np.log10(np.array(power) + 1e-20)
+
+
+def seam(loop: np.ndarray) -> tuple[float, float]:
+    """The largest sample step at the seam, and the 99th percentile of the steps inside."""
+    steps = np.abs(np.diff(np.concatenate([loop, loop[:1]]), axis=0)).max(axis=1)
+    return float(steps[-1]), float(np.percentile(steps[:-1], 99))
+
+
+async def main(seeds: list[int]) -> None:
+    gaps = []
+    async with MusicServer("127.0.0.1", 0) as server:
+        for seed in seeds:
+            jobs = [(p, dict(prompts=p, bpm=bpm, bars=bars)) for p, bpm, bars in PROMPTS]
+            jobs += [(f"preset {p}", dict(preset=PRESET_DIR / f"{p}.yaml", bars=4)) for p in PRESETS]
+            for name, args in jobs:
+                clip = await livemusic.arender(**args, seed=seed, loop=True, url=server.url)
+                beats = beat_loudness(clip.audio, clip.bpm)
+                step, inside = seam(clip.audio)
+                gaps.append(abs(beats[0] - beats[-1]))
+                print(f"{name:24s} seed {seed}  first {beats[0]:6.1f}  last {beats[-1]:6.1f}  gap {beats[0] - beats[-1]:+5.1f} LU"
+                      f"  seam step {step:.4f} (inside, 99th percentile {inside:.4f})")
+    print(f"{len(gaps)} loops: median gap {statistics.median(gaps):.2f} LU, worst {max(gaps):.2f}, "
+          f"within 1 LU: {sum(g <= 1.0 for g in gaps)}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="1,2,3")
+    asyncio.run(main([int(s) for s in parser.parse_args().seeds.split(",")]))

@@ -150,6 +150,10 @@ class Arranger:
         self.bar = 0
         return True
 
+    def may_follow(self, name: str, kind: str) -> bool:
+        """Whether section ``name`` may come next after the current one, in a ``kind`` of style."""
+        return name in (_NEXT[kind].get(self.section.name) or _NEXT[kind]["intro"])
+
     @property
     def progress(self) -> float:
         return self.bar / max(self.bars, 1)

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from livemusic.engine.arrangement import style_kind
 from livemusic.engine.bus import Bus
 from livemusic.engine.composer import STEM_DRUMS, STEPS, Composer, Controls, Event
 from livemusic.engine.style import DEFAULT_STYLE, Style, mix_prompts
@@ -308,8 +309,10 @@ class Generator:
                     self._style = self._target
         self._started = True
         ctl = self._controls()
-        # A build's riser, rendered ahead in the last bar of a section (a build may follow it).
-        if ctl.drums and self._composer.bar is not None and self._composer.arranger.remaining == 1:
+        # A build's riser, rendered ahead in the last bar of a section that a build may follow.
+        arranger = self._composer.arranger
+        if (ctl.drums and self._composer.bar is not None and arranger.remaining == 1
+                and arranger.may_follow("build", style_kind(self._style["drums"], self._style["energy"]))):
             warm_risers(self._composer.bar.step_len * STEPS, ctl.brightness, sr)
         if self._ctl is not None:
             self._silence_muted(self._ctl, ctl, 0)

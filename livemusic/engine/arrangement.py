@@ -78,6 +78,8 @@ _SECTIONS = {s.name: s for s in (INTRO, MAIN, DROP, BRIDGE, BREAKDOWN, BUILD, OU
 #: Bars per section (choices; the density and temperature pick among them).
 _BARS = {"intro": (8, 4), "main": (16, 8), "drop": (16, 8), "bridge": (8, 8), "breakdown": (8, 4), "build": (4, 8),
          "swell": (8, 16), "sparse": (8, 4), "outro": (2, 2)}
+#: The lengths a build may have, in bars (its riser is rendered ahead for each).
+BUILD_BARS = _BARS["build"]
 #: Sections the density pushes toward (high) or away from (low).
 _FULL = {"main", "drop", "swell", "build"}
 

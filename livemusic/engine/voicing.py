@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from livemusic.engine.arrangement import _BARS, render_riser
+from livemusic.engine.arrangement import BUILD_BARS, render_riser
 from livemusic.engine.composer import STEM_DRUMS, STEM_HARM, Composer, Event
 from livemusic.engine.drums import render_drum
 from livemusic.engine.style import Style
@@ -145,7 +145,7 @@ def warm_risers(bar_frames: float, brightness: float, sr: int) -> None:
     holds; rendered ahead, the build finds it in the cache. One thread renders them in turn, so
     a server's sessions do not all burst at once.
     """
-    for bars in _BARS["build"]:
+    for bars in BUILD_BARS:
         key, make = _riser(bars * bar_frames / sr, brightness, sr)
         with _CACHE_LOCK:
             if key in _CACHE._items or key in _WARMING:

@@ -19,8 +19,7 @@ from pathlib import Path
 import numpy as np
 
 import livemusic
-from livemusic.engine.effects import k_weighting
-from livemusic.engine.synth import response
+from livemusic.music.render import loop_k_weighted
 from livemusic.server import MusicServer
 
 SR = 48_000
@@ -37,10 +36,7 @@ PRESET_DIR = Path(__file__).resolve().parents[1] / "presets"
 def beat_loudness(loop: np.ndarray, bpm: float) -> np.ndarray:
     """K-weighted loudness (LUFS) of each beat of ``loop`` as it repeats (the filter wraps around, as playback does)."""
     frames = len(loop)
-    spectrum = np.fft.rfft(loop.astype(np.float64), axis=0)
-    for section in k_weighting(SR):
-        spectrum *= response(section[:3], section[3:], frames)[:, None]
-    weighted = np.fft.irfft(spectrum, frames, axis=0)
+    weighted = loop_k_weighted(loop)
     beat = 60.0 / bpm * SR
     edges = np.round(np.arange(round(frames / beat) + 1) * beat).astype(int)
     power = [np.mean(weighted[a:b] ** 2, axis=0).sum() for a, b in zip(edges[:-1], edges[1:])]

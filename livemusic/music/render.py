@@ -251,12 +251,15 @@ def _fold(audio: np.ndarray, stems: dict[str, np.ndarray],
     return looped, looped_stems
 
 
+def loop_k_weighted(loop: np.ndarray) -> np.ndarray:
+    """``loop`` through the BS.1770 K-weighting filter as it repeats (the filter wraps around, as playback does)."""
+    spectrum = np.fft.rfft(loop.astype(np.float64), axis=0)
+    for section in k_weighting(SAMPLE_RATE):
+        spectrum *= response(section[:3], section[3:], len(loop))[:, None]
+    return np.fft.irfft(spectrum, len(loop), axis=0)
+
+
 def _loudness(loop: np.ndarray) -> float:
     """The K-weighted loudness (BS.1770, ungated) of a loop as it repeats (so measured over its period)."""
-    spectrum = np.fft.rfft(loop.astype(np.float64), axis=0)
-    weights = np.ones(len(spectrum))
-    for section in k_weighting(SAMPLE_RATE):
-        weights *= np.abs(response(section[:3], section[3:], len(loop))) ** 2
-    weights[1:(len(loop) + 1) // 2] *= 2.0  # Parseval: the bins that stand for two
-    power = float((weights[:, None] * np.abs(spectrum) ** 2).sum()) / len(loop) ** 2
+    power = float(np.mean(loop_k_weighted(loop) ** 2, axis=0).sum())
     return -0.691 + 10 * np.log10(power + 1e-20)

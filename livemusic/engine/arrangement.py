@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from livemusic.engine.synth import F32, colored_noise, fade_out
+from livemusic.engine.dsp import F32, fade_out
+from livemusic.engine.filters import colored_noise
 
 
 @dataclass(frozen=True)

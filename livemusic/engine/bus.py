@@ -12,7 +12,7 @@ import numpy as np
 
 from livemusic.engine.composer import STEM_BASS, STEM_DRUMS, STEM_HARM, STEM_LEAD, Composer, Controls
 from livemusic.engine.effects import Delay, LeadRider, Master, Reverb, Widener
-from livemusic.engine.synth import F32, noise
+from livemusic.engine.dsp import F32, noise
 from livemusic.engine.voicing import StyleSettings
 
 #: The stems widened (drums, harmony, lead: the bass stays in the centre) and their side

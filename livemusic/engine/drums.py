@@ -25,9 +25,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from livemusic.engine.synth import (
-    F32, Wavetable, biquad_at, colored_noise, cycles, exp_decay, fade_out, fft_size, filt, finish, sine,
-)
+from livemusic.engine.dsp import F32, exp_decay, fade_out, finish
+from livemusic.engine.filters import biquad_at, colored_noise, fft_size, filt
+from livemusic.engine.oscillators import Wavetable, cycles, sine
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from livemusic.engine.synth import F32, filt, response
+from livemusic.engine.dsp import F32
+from livemusic.engine.filters import filt, response
 
 
 @lru_cache(maxsize=8)  # every session uses the same hall: synthesize it once per process

@@ -9,7 +9,7 @@ archetypes, a drum kit's numbers, and a weight per instrument sound for each par
 from __future__ import annotations
 
 from livemusic.engine.drums import Kit
-from livemusic.engine.synth import Timbre
+from livemusic.engine.timbre import Timbre
 
 MAX_PROMPT_CHARS = 200
 

@@ -28,7 +28,7 @@ from livemusic.engine.arrangement import style_kind
 from livemusic.engine.bus import Bus
 from livemusic.engine.composer import STEM_DRUMS, STEPS, Composer, Controls, Event
 from livemusic.engine.style import DEFAULT_STYLE, Style, mix_prompts
-from livemusic.engine.synth import F32
+from livemusic.engine.dsp import F32
 from livemusic.engine.voicing import StyleSettings, chord_sound, event_sounds, warm_risers
 from livemusic.types import (
     LiveMusicFilteredPrompt,

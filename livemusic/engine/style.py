@@ -32,7 +32,7 @@ from livemusic.engine.fields import (
     DEFAULT_WEIGHTS, FIELDS, GLOBAL_DEFAULTS, INDEX, INSTRUMENT_SOUNDS, KIT_FIELDS, MAX_PROMPT_CHARS, SOUND_TIMBRES,
     kit_values, timbre_values,
 )
-from livemusic.engine.synth import Timbre
+from livemusic.engine.timbre import Timbre
 from livemusic.engine.vocabulary import ALIASES, GENRES, STOPWORDS, TERM_WEIGHT, VOCABULARY
 from livemusic.types import LiveMusicFilteredPrompt, WeightedPrompt
 

@@ -20,16 +20,10 @@ from livemusic.engine.arrangement import BUILD_BARS, render_riser
 from livemusic.engine.composer import STEM_DRUMS, STEM_HARM, Composer, Event
 from livemusic.engine.drums import render_drum
 from livemusic.engine.style import Style
-from livemusic.engine.synth import (
-    F32,
-    SoundCache,
-    Timbre,
-    fade_out,
-    midi_hz,
-    quantize,
-    render_tone,
-    timbre_key,
-)
+from livemusic.engine.dsp import F32, fade_out, midi_hz
+from livemusic.engine.sound_cache import SoundCache, quantize
+from livemusic.engine.synth import render_tone
+from livemusic.engine.timbre import Timbre, timbre_key
 
 #: Sounds are shared by all generators of a process (sessions repeat each other's notes too).
 #: 64 M samples (256 MB) hold about two minutes of one busy style's notes, or the working

@@ -33,7 +33,7 @@ import numpy as np
 
 from livemusic.audio.pcm import decode_pcm
 from livemusic.engine.effects import k_weighting
-from livemusic.engine.synth import response
+from livemusic.engine.filters import response
 from livemusic.errors import InvalidInputError
 from livemusic.music.clip import Clip, estimate_key
 from livemusic.music.schedule import Scheduler, Timeline

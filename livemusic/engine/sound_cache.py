@@ -1,0 +1,46 @@
+"""The sound cache: rendered notes and hits, kept while they are used, keyed by quantized parameters."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+
+class SoundCache:
+    """A bounded LRU cache of rendered notes and hits, keyed by their quantized parameters."""
+
+    def __init__(self, max_samples: int = 40_000_000) -> None:
+        self._items: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._samples = 0
+        self._max = max_samples
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._samples = 0
+
+    def get(self, key: tuple, make) -> np.ndarray:
+        item = self._items.get(key)
+        if item is not None:
+            self._items.move_to_end(key)
+            return item
+        item = make()
+        item.setflags(write=False)
+        self._items[key] = item
+        self._samples += item.size
+        self._trim()
+        return item
+
+    def limit(self, max_samples: int) -> None:
+        """Hold at most ``max_samples`` from now on, forgetting the least recently used sounds beyond it."""
+        self._max = max_samples
+        self._trim()
+
+    def _trim(self) -> None:
+        while self._samples > self._max and len(self._items) > 1:
+            _, old = self._items.popitem(last=False)
+            self._samples -= old.size
+
+
+def quantize(values, step: float = 1 / 16) -> tuple:
+    return tuple(round(v / step) for v in values)

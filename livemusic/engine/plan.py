@@ -1,0 +1,180 @@
+"""What the composer plans with: the controls, events, phrases and bars, and per style the parts' odds.
+
+A :class:`Phrase` holds the random numbers drawn at its start (one per part and
+step), a :class:`Bar` the variant of them it plays; :class:`Derived` turns a
+style and the controls into each part's probability per step (the patterns'
+templates thinned or filled by density, sharpened or flattened by temperature)
+and caches the choices of pitches made from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from livemusic.engine.arrangement import MAIN, Section
+from livemusic.engine.patterns import (
+    BACKBONE, BASS_TEMPLATES, EXTRA_HITS, GROOVE_TEMPLATES, HARM_TEMPLATES, HATS, PERC, STEPS,
+)
+from livemusic.engine.fields import BASS_PATTERNS, GROOVES, HARM_PATTERNS
+from livemusic.engine.style import Style
+
+STEM_DRUMS, STEM_BASS, STEM_HARM, STEM_LEAD = range(4)
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The musical controls in effect, already resolved from config and style."""
+
+    bpm: float
+    tonic: int | None          # pitch class of the major tonic, None = composer's choice
+    density: float
+    brightness: float
+    temperature: float
+    top_k: int
+    drums: bool = True
+    bass: bool = True
+    harmony: bool = True
+    lead: bool = True
+    diversity: float = 1.0     # variation multiplier (DIVERSITY mode > 1)
+    vocal: float = 0.0         # extra vocal-like voice (VOCALIZATION mode)
+
+
+class Event(NamedTuple):
+    """One thing to play: a drum hit (``kind`` = drum name) or a note (``kind`` = role)."""
+
+    stem: int
+    frame: int
+    kind: str
+    midi: float = 0.0
+    dur: float = 0.0
+    vel: float = 1.0
+    pan: float = 0.0
+    var: int = 0
+
+
+@dataclass
+class Phrase:
+    length: int
+    progression: tuple[int, ...]
+    per_bar: int               # chords per bar: 0 means one chord per 2 bars
+    drum_u: np.ndarray
+    bass_u: np.ndarray
+    harm_u: np.ndarray
+    lead_u: np.ndarray         # (2 bars, 16) onset numbers of the motif
+    pitch_u: np.ndarray        # (4 rows, 16): bass, lead, harmony, vocal choices
+    contour: np.ndarray        # melodic target per bar (semitones around the centre)
+    lead_on: bool
+    arp_shape: int
+    variants: dict = field(default_factory=dict)
+
+
+@dataclass
+class Bar:
+    index: int                 # bar number in the phrase
+    start: int                 # first frame
+    step_len: float            # frames per 16th
+    swing: float
+    humanize: float
+    chords: tuple[int, ...]    # degrees for each half (1 or 2 entries)
+    drum_u: np.ndarray
+    bass_u: np.ndarray
+    harm_u: np.ndarray
+    lead_u: np.ndarray
+    pitch_u: np.ndarray
+    vel_u: np.ndarray
+    fill: bool
+    next_step: int = 0
+    bass_prev: int | None = None
+    extra: list = field(default_factory=list)
+
+
+def at_temperature(p: np.ndarray, temperature: float) -> np.ndarray:
+    """Temperature 0 makes likely hits certain and unlikely ones vanish; high flattens."""
+    s = 1.0 / max(temperature / 1.1, 0.06)
+    return np.clip(0.5 + (p - 0.5) * s, 0.0, 1.0)
+
+
+def at_density(p: np.ndarray, extra: np.ndarray, density: float) -> np.ndarray:
+    """Density 0 keeps only the core hits, 0.5 the template, 1 adds the extra ones."""
+    if density < 0.5:
+        core = p >= 0.95
+        return np.where(core, p, p * (density * 2.0) ** 1.5)
+    return np.clip(p + (1.0 - p) * extra * (density - 0.5) * 2.0, 0.0, 1.0)
+
+
+
+LEAD_TEMPLATE = np.array([1.0, 0.25, 0.55, 0.25, 0.8, 0.25, 0.55, 0.3, 0.9, 0.25, 0.55, 0.25, 0.8, 0.3, 0.5, 0.35])
+
+
+class Derived:
+    """Everything the composer needs from one (style, controls) pair, computed once."""
+
+    def __init__(self, style: Style, ctl: Controls, sec: Section = MAIN) -> None:
+        self.temp = temp = ctl.temperature * ctl.diversity
+        dens = ctl.density
+        g = style.__getitem__
+        self.energy, self.drums, self.hats, self.glitch = g("energy"), g("drums") * sec.drums, g("hats"), g("glitch")
+        self.bass, self.harm, self.lead = g("bass_level") * sec.bass, g("harm_level") * sec.harm, g("lead_level") * sec.lead
+        self.clap, self.acoustic = g("kit_clap"), g("kit_acoustic")
+        self.register, self.width, self.ext, self.drone = g("register"), g("width"), g("ext"), g("drone")
+        self.arp, self.vocal = g("arp"), g("vocal")
+        self.power, self.humanize = g("power"), g("humanize")
+        self.memo: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.drum_p = None
+        if ctl.drums and self.drums > 0.03:
+            w = style.weights("g", GROOVES)
+            p = sum(wt * GROOVE_TEMPLATES[k] for k, wt in w.items() if wt > 0.01)
+            hats = min(self.hats * 1.4, 1.0)
+            p[HATS] *= hats
+            p[PERC] = np.maximum(p[PERC], g("perc") * GROOVE_TEMPLATES["afro"][PERC])
+            extra = EXTRA_HITS.copy()
+            extra[PERC] *= g("perc")
+            extra[HATS] *= hats
+            if dens < 0.5:
+                p[HATS] *= dens * 2.0
+            p = at_temperature(at_density(p, extra, dens), temp)
+            p[BACKBONE] *= sec.backbone
+            p[HATS] = np.minimum(p[HATS] * sec.hats, 1.0)
+            self.drum_p = p
+        self.bass_w = style.weights("b", BASS_PATTERNS)
+        self.bass_p = None
+        if ctl.bass and self.bass > 0.03:
+            p = sum(wt * BASS_TEMPLATES[b][0] for b, wt in self.bass_w.items() if wt > 0.01)
+            extra = np.where(np.arange(STEPS) % 2 == 0, 0.5, 0.25)
+            self.bass_p = at_temperature(at_density(p, extra, dens), temp)
+        self.harm_w = style.weights("h", HARM_PATTERNS)
+        hp = sum(wt * HARM_TEMPLATES[h][0] for h, wt in self.harm_w.items() if h != "arp" and wt > 0.01)
+        self.harm_p = hp if isinstance(hp, np.ndarray) else np.zeros(STEPS)
+        self.harm_start = self.harm_w["pad"] + self.harm_w["strum"] + self.harm_w["rasgueado"]
+        extra = np.where(np.arange(STEPS) % 2 == 0, 0.3, 0.15)
+        self.harm_p_sharp = at_temperature(at_density(self.harm_p, extra, dens), temp)
+        self.harm_start_p = float(at_temperature(at_density(np.array([max(self.harm_start, 0.0)]), np.array([0.3]), dens), temp)[0])
+        lengths = [(wt, HARM_TEMPLATES[h][1]) for h, wt in self.harm_w.items() if h != "arp" and wt >= 0.01]
+        self.harm_lengths = lengths
+        p = LEAD_TEMPLATE * (0.15 + 0.85 * g("lead_density"))
+        self.lead_p = at_temperature(at_density(p, np.full(STEPS, 0.5), dens), temp)
+
+
+    def remember(self, key: tuple, scored: tuple[np.ndarray, np.ndarray], temperature: float, top_k: int):
+        """Cache a choice: candidates, the ``top_k`` best in order, and their cumulative softmax."""
+        cands, scores = scored
+        order = np.argsort(-scores, kind="stable")[: max(1, min(int(top_k), len(scores)))]
+        if temperature < 0.02 or len(order) == 1:
+            cdf = np.ones(1)
+            order = order[:1]
+        else:
+            z = scores[order] / temperature
+            p = np.exp(z - z.max())
+            cdf = np.cumsum(p / p.sum())
+        if len(self.memo) > 4096:
+            self.memo.clear()
+        self.memo[key] = (cands, order, cdf)
+        return cands, order, cdf
+
+
+def pick(order: np.ndarray, cdf: np.ndarray, u: float) -> int:
+    """The candidate a uniform number ``u`` draws from a remembered choice (``Derived.remember``)."""
+    return int(order[min(int(np.searchsorted(cdf, u)), len(order) - 1)])

@@ -14,10 +14,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from livemusic.engine.brass import SECTION, brass_voice
 from livemusic.engine.dsp import F32, TWO_PI, exp_decay, fade_out, finish, midi_hz, upsample
 from livemusic.engine.filters import biquad_at, colored_noise, filt
 from livemusic.engine.oscillators import Wavetable, cycles, fixed_point, saw_harmonics, sine
-from livemusic.engine.plucked import karplus_strong, pluck_brightness
+from livemusic.engine.plucked import body_resonance, karplus_strong, pluck_brightness
 from livemusic.engine.timbre import Timbre
 
 
@@ -65,6 +66,8 @@ def _top_frequency(tb: Timbre, f0: float, bright: float, vel: float) -> float:
         top = max(top, f0 * tb.mallet_ratio * 2.6)
     if tb.pluck > 0.02:
         top = max(top, f0 * (1.5 + 40.0 * pluck_brightness(tb, bright, vel) ** 2) * 4.0)
+    if tb.brass > 0.02:  # a blaring lip-buzz reaches some 30 harmonics
+        top = max(top, f0 * (8.0 + 24.0 * vel))
     if tb.breath > 0.02:  # a band of noise at twice the pitch; -30 dB two octaves up
         top = max(top, min(f0 * 2.0, 6000.0) * 4.0)
     if tb.drive > 0.3:
@@ -108,7 +111,14 @@ def _render_tone(tb: Timbre, midi: float, dur: float, vel: float, bright: float,
         out += F32(tb.fm) * sine(phase + mod * F32(1.0 / TWO_PI))
     if tb.pluck > 0.02:
         pb = pluck_brightness(tb, bright, vel)
-        out += F32(tb.pluck) * karplus_strong(f0, n, sr, max(tb.decay * 2.0, 0.2), pb, seed)
+        string = karplus_strong(f0, n, sr, max(tb.decay * 2.0, 0.2), pb, seed, 40.0 * tb.thump)
+        if tb.body > 0.02:
+            top = f0 * max(tb.cutoff, 1.0) * 8.0 * (0.5 + vel)  # a dark pluck is rolled off near its cutoff
+            string = body_resonance(string, tb.body_hz, tb.body, top, sr)
+        out += F32(tb.pluck) * string
+    if tb.brass > 0.02:
+        players = len(SECTION) if tb.ensemble > 0.3 else 1
+        out += F32(tb.brass / players) * brass_voice(f0, n, sr, vel, bright, players, wobble)
     if tb.mallet > 0.02:
         m = sine(phase)
         for ratio, amp, dec in ((tb.mallet_ratio, 0.5 * (0.5 + bright), 0.18), (tb.mallet_ratio * 2.6, 0.2 * bright, 0.06)):

@@ -34,7 +34,11 @@ class Timbre:
     vibrato: float = 0.0
     drive: float = 0.0
     cabinet: float = 0.0     # a guitar speaker cabinet after the drive (amp distortion)
-    ensemble: float = 0.0    # a section: five detuned players instead of two
+    ensemble: float = 0.0    # a section: five detuned players instead of two (bowed), four players (brass)
+    brass: float = 0.0       # lip-buzz brass level (brighter when louder)
+    body: float = 0.0        # a wooden body's resonance on the plucked string (acoustic guitars, double bass)
+    body_hz: float = 100.0   # the body's lowest (air) mode
+    thump: float = 0.0       # a hard pluck starting sharp (0..1 -> 0..40 cents), as on a double bass
 
 
 def timbre_key(tb: Timbre) -> tuple:

@@ -2,6 +2,7 @@
 
     python benchmarks/engine_rtf.py [--seconds 60] [--sessions 1 4 16]
     python benchmarks/engine_rtf.py --seconds 0 --sessions 8 --pacing realtime --chunk-ms 40   # listeners
+    python benchmarks/engine_rtf.py --soundfont /usr/share/sounds/sf2/TimGM6mb.sf2   # the sample tier
 
 For each of three contrasting prompt sets, renders ``seconds`` of a full
 arrangement (drums, bass, harmony, lead, effects, master bus) in the server's
@@ -11,6 +12,9 @@ produces, twice:
 - cold: a fresh process state (the sound cache emptied), the first ``seconds``;
 - warm: after two minutes of the same music, when most notes come from the cache
   (the steady state of a long session, and of a server whose sessions share it).
+
+Acoustic parts are synthesized unless ``--soundfont`` names a General MIDI SoundFont
+to play them from (the sample tier; the soundfont extra must be installed).
 
 CPU time (``time.process_time``) is used, so other processes on the machine do
 not distort the figure.
@@ -38,6 +42,7 @@ import time
 from collections.abc import Iterator
 
 from livemusic.engine import Generator
+from livemusic.engine.soundfont import SOUNDFONT_ENV, sample_bank
 from livemusic.engine.voicing import clear_sound_cache
 from livemusic.server import Pacing
 from livemusic.types import LiveMusicGenerationConfig, WeightedPrompt
@@ -166,13 +171,17 @@ def main() -> None:
                         help="server sessions rendered as fast as possible, or paced as a listener's (default asap)")
     parser.add_argument("--chunk-ms", type=int, help="chunk length the server sessions ask for (livemusic's "
                                                      "client asks 40 for a listener)")
+    parser.add_argument("--soundfont", help="play acoustic parts from this General MIDI SoundFont (default: synthesized)")
     args = parser.parse_args()
+    os.environ[SOUNDFONT_ENV] = args.soundfont or "none"  # the server's child process inherits it
+    if args.soundfont and sample_bank(SAMPLE_RATE) is None:
+        parser.error(f"cannot play from {args.soundfont} (is the soundfont extra installed?)")
     if args.seconds <= 0:  # the server part alone
         measure_server(args.sessions, args.session_seconds, args.pacing, args.chunk_ms)
         return
     print(f"engine real-time factor per core ({args.seconds:g} s per preset, 48 kHz stereo, "
           f"{CHUNK * 1000 // SAMPLE_RATE} ms chunks"
-          f"{', with stems' if args.stems else ''})")
+          f"{', with stems' if args.stems else ''}, {'samples from ' + args.soundfont if args.soundfont else 'synthesized'})")
     print(f"  {'preset':28s} {'cold':>8s} {'warm':>8s}")
     colds, warms = [], []
     for name, (prompts, config) in PRESETS.items():

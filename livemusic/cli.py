@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -37,6 +38,20 @@ def _run(coro) -> None:
         _fail(exc)
 
 
+def _use_soundfont(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    """``--soundfont``: the embedded engine, in this process or its own, plays acoustic parts from it."""
+    if value is not None:
+        from livemusic.engine.soundfont import SOUNDFONT_ENV
+
+        os.environ[SOUNDFONT_ENV] = str(value)
+
+
+_soundfont_option = click.option(
+    "--soundfont", type=click.Path(exists=True, dir_okay=False, path_type=Path), expose_value=False, is_eager=True,
+    callback=_use_soundfont, help="Play acoustic parts (piano, guitars, strings, brass, upright bass) from this General "
+    "MIDI SoundFont (needs the soundfont extra; default: LIVEMUSIC_SOUNDFONT, else a system one if installed).")
+
+
 def _playing_options(command):
     """The options shared by the commands that play live: play and repl."""
     for option in reversed([
@@ -51,6 +66,7 @@ def _playing_options(command):
         click.option("--no-audio", is_flag=True, help="Do not open a sound device (record only)."),
         click.option("--midi", metavar="PORT", help="Steer with this MIDI input's knobs and pads (the preset's "
                                                      "midi: section; see `livemusic midi-learn`)."),
+        _soundfont_option,
     ]):
         command = option(command)
     return command
@@ -83,6 +99,7 @@ def main(verbose: int) -> None:
               help="Seconds without a message or audio before a session is closed (default 600).")
 @click.option("--max-session-seconds", type=click.FloatRange(1),
               help="End sessions after this long (1001), with a notice ahead so livemusic clients rotate.")
+@_soundfont_option
 @click.option("--child", is_flag=True, hidden=True,
               help="Run as the embedded engine of a parent: print LISTENING <port>, exit when stdin closes.")
 def serve(host: str, port: int, certfile: str | None, keyfile: str | None, token: str | None,
@@ -252,6 +269,7 @@ def _spawn_engine_early(backend: str | None, url: str | None, api_key: str | Non
 @click.option("--backend", type=BACKEND_CHOICE, help="Override the preset's backend.")
 @click.option("--url", help="Any BidiGenerateMusic server (ws:// or wss://).")
 @click.option("--api-key", help="API key for Google (default: GOOGLE_API_KEY / GEMINI_API_KEY).")
+@_soundfont_option
 def render(preset: Path | None, prompts: tuple[str, ...], bpm: int | None, scale: str | None, seed: int | None,
            out: Path, duration: str | None, bars: int | None, loop: bool, stems: bool, midi: bool, float32: bool,
            sample_rate: str | None, backend: str | None, url: str | None, api_key: str | None) -> None:

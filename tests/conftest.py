@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import ipaddress
+import os
 import ssl
 from pathlib import Path
 
@@ -13,6 +15,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from livemusic.engine.soundfont import SOUNDFONT_ENV, find_soundfont
+
+#: The SoundFont the sample-tier tests play from (the developer's or the system's); every other
+#: test hears the synthesized voices, whatever the machine has installed.
+SOUNDFONT = find_soundfont()
+os.environ[SOUNDFONT_ENV] = "none"
+
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +29,24 @@ def no_api_keys(monkeypatch):
     """Tests never reach Google: a developer's key in the environment must not leak into them."""
     monkeypatch.delenv("GEMINI_API_KEY", raising=False)
     monkeypatch.delenv("GOOGLE_API_KEY", raising=False)
+
+
+@pytest.fixture
+def soundfont(monkeypatch) -> Path:
+    """A General MIDI SoundFont the engine plays acoustic parts from (set for this test only).
+
+    Without one (or without the soundfont extra) the test is skipped, except in CI, which installs both.
+    """
+    if SOUNDFONT is None or not SOUNDFONT.is_file():
+        reason = "no General MIDI SoundFont (apt-get install timgm6mb-soundfont, or set LIVEMUSIC_SOUNDFONT)"
+    elif importlib.util.find_spec("tinysoundfont") is None:
+        reason = "the soundfont extra is not installed (pip install -e '.[soundfont]')"
+    else:
+        monkeypatch.setenv(SOUNDFONT_ENV, str(SOUNDFONT))
+        return SOUNDFONT
+    if os.environ.get("CI"):
+        pytest.fail(f"CI tests the sample tier: {reason}")
+    pytest.skip(reason)
 
 
 @pytest.fixture

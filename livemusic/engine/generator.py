@@ -27,8 +27,9 @@ import numpy as np
 from livemusic.engine.arrangement import style_kind
 from livemusic.engine.bus import Bus
 from livemusic.engine.composer import STEM_DRUMS, STEPS, Composer, Controls, Event
-from livemusic.engine.style import DEFAULT_STYLE, Style, mix_prompts
 from livemusic.engine.dsp import F32
+from livemusic.engine.soundfont import sample_bank
+from livemusic.engine.style import DEFAULT_STYLE, Style, mix_prompts
 from livemusic.engine.voicing import StyleSettings, chord_sound, event_sounds, warm_risers
 from livemusic.types import (
     LiveMusicFilteredPrompt,
@@ -109,6 +110,7 @@ class Generator:
         self._fx_style: Style | None = None
         self._fx_cache: StyleSettings | None = None
         self._bus = Bus(sample_rate, self.block, stems=len(STEM_NAMES))
+        self._bank = sample_bank(sample_rate)  # acoustic parts from a SoundFont, when there is one
         self._queue: list[tuple[np.ndarray, np.ndarray | None]] = []
         self._queue_offset = 0
         self._queued = 0
@@ -420,7 +422,7 @@ class Generator:
 
     def _fx(self, style: Style) -> StyleSettings:
         if self._fx_style is not style:
-            self._fx_cache = StyleSettings(style)
+            self._fx_cache = StyleSettings(style, self._bank)
             self._fx_style = style
         return self._fx_cache
 

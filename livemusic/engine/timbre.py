@@ -39,6 +39,7 @@ class Timbre:
     body: float = 0.0        # a wooden body's resonance on the plucked string (acoustic guitars, double bass)
     body_hz: float = 100.0   # the body's lowest (air) mode
     thump: float = 0.0       # a hard pluck starting sharp (0..1 -> 0..40 cents), as on a double bass
+    gm: float = 0.0          # General MIDI program + 1 of the instrument in a SoundFont (0: always synthesized)
 
 
 def timbre_key(tb: Timbre) -> tuple:

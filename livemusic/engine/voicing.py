@@ -19,9 +19,10 @@ import numpy as np
 from livemusic.engine.arrangement import BUILD_BARS, render_riser
 from livemusic.engine.composer import STEM_DRUMS, STEM_HARM, Composer, Event
 from livemusic.engine.drums import render_drum
-from livemusic.engine.style import Style
 from livemusic.engine.dsp import F32, fade_out, midi_hz
 from livemusic.engine.sound_cache import SoundCache, quantize
+from livemusic.engine.soundfont import SampleBank
+from livemusic.engine.style import Style
 from livemusic.engine.synth import render_tone
 from livemusic.engine.timbre import Timbre, timbre_key
 
@@ -41,9 +42,12 @@ Sound = tuple[int, int, np.ndarray, "np.ndarray | np.float32"]
 
 
 class StyleSettings:
-    """Per-style numbers used every block (looked up once per style): effect amounts, kit, sounds per role."""
+    """Per-style numbers used every block (looked up once per style): effect amounts, kit, sounds per role.
 
-    def __init__(self, style: Style) -> None:
+    With a SoundFont's ``bank``, the sounds it has a program for are played from its samples.
+    """
+
+    def __init__(self, style: Style, bank: SampleBank | None = None) -> None:
         for name in ("wobble", "phaser", "vinyl", "delay", "reverb", "lofi", "width", "pump"):
             setattr(self, name, style[name])
         self.kit = style.kit()
@@ -55,7 +59,10 @@ class StyleSettings:
             for tb, weight in style.sounds(role):
                 if self.lofi > 0.3:
                     tb = Timbre(**{**tb.__dict__, "vibrato": max(tb.vibrato, 0.25 * self.lofi)})
-                sounds.append((tb, timbre_key(tb), round(weight * 16) / 16 or 1 / 16))
+                key = timbre_key(tb)
+                if bank is not None and tb.gm >= 1 and bank.has(int(tb.gm) - 1):
+                    key = ("sample", bank, int(tb.gm) - 1)  # :func:`_tone` plays it from the bank
+                sounds.append((tb, key, round(weight * 16) / 16 or 1 / 16))
             self.sounds[role] = sounds
         self.kits: dict[tuple[int, int], tuple] = {}  # (tonic, third) -> tuned kit
 
@@ -230,6 +237,9 @@ def _tone(tb: Timbre, tkey: tuple, midi: float, held: float, vq: float, bq: int,
 
     One rendering per pitch and length class serves every note held at most that long.
     """
+    if tkey[0] == "sample":  # a SoundFont's program (see StyleSettings)
+        _, bank, program = tkey
+        return _cached(("tone", tkey, midi, held, vq, sr), lambda: bank.note(program, midi, held, vq))
     return _cached(("tone", tkey, midi, held, vq, bq, var, sr), lambda: render_tone(tb, midi, held, vq, bq / 8, sr, var))
 
 

@@ -49,6 +49,7 @@ class Composer(Parts):
     _d_sec: Section | None = None
     _held: dict[int, int] = {}  # pad notes held over into the next chord: midi -> frame until which they sound
     _eff: tuple[Controls, Section, Controls] | None = None
+    loop_end: int | None = None  # a loop's end (see hold)
 
     def reseed(self, seed: int) -> None:
         self.rng = np.random.default_rng(seed & 0xFFFFFFFF)
@@ -71,9 +72,11 @@ class Composer(Parts):
         step = self.bar.next_step / STEPS if self.bar is not None else 0.0
         return arr.section.level_at((arr.bar + step) / max(arr.bars, 1))
 
-    def hold(self) -> None:
-        """A loop: the steady main section from now on, with no intro, fill, crash or section change."""
+    def hold(self, end: int | None = None) -> None:
+        """A loop that ends at stream frame ``end``: the steady main section from now on, with no intro,
+        fill, crash or section change, its bars one phrase whose last bar leads back into its first."""
         self.arranger.hold()
+        self.loop_end = end
 
     def reset(self, frame: int) -> None:
         """Start over: a new phrase from bar 1 at ``frame``."""
@@ -186,6 +189,8 @@ class Composer(Parts):
             lead_u=lead_u, pitch_u=pitch_u, vel_u=rng.random((4, STEPS)),
             fill=(arr.last_bar and not arr.section.build)
             or ((i == ph.length - 1) and rng.random() < 0.35 + 0.5 * min(temp, 1.0) and not arr.steady),
+            # the lead rests every other bar; in a loop, never in its last one (it plays on into the first)
+            breathes=(i % 2 == 1) if self.loop_end is None else (ph.length - 1 - i) % 2 == 1,
         )
         self.bar_in_phrase += 1
 
@@ -195,6 +200,8 @@ class Composer(Parts):
         lengths = (4, 8, 16)
         pick = style["phrase"] * 2.0 + (rng.random() - 0.5) * min(temp, 1.5)
         length = min(lengths[int(np.clip(round(pick), 0, 2))], most)
+        if self.loop_end is not None:  # a loop is one phrase (of 16 bars at most): its last bar is the phrase's
+            length = int(np.clip(round((self.loop_end - self.next_bar_start) * ctl.bpm / (240.0 * self.sr)), 1, 16))
         hr = style["harm_rhythm"]
         per_bar = 0 if hr < 0.3 else (2 if hr > 0.75 else 1)
         if self.section.harm > 1.0:  # sections led by the harmony move it every bar

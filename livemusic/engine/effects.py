@@ -192,10 +192,15 @@ class LeadRider:
         self.rate = 1.0 - math.exp(-(block / sr) / seconds)
         self.lead = self.harm = 0.0
         self.gain = 1.0
+        self.held = False  # a constant gain, nothing learned (see hold)
+
+    def hold(self) -> None:
+        """Keep the gain as it is from now on (a loop: a fader that moved would step at the seam)."""
+        self.held = True
 
     def listen(self, lead: np.ndarray, harm: np.ndarray, driven: float) -> None:
         pl, ph = float(np.vdot(lead, lead)), float(np.vdot(harm, harm))
-        if pl < 1e-6 or ph < 1e-6:
+        if self.held or pl < 1e-6 or ph < 1e-6:
             return
         # The lead's power as if it were played at gain 1: the rider moves what it hears.
         first = self.lead == 0.0

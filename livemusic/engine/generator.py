@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 import secrets
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -81,6 +82,8 @@ def _settle_beats(guidance: float) -> float:
 
 #: The master gain of a loop: constant, with headroom for the loudest styles (they learn -5 to -13 dB).
 LOOP_GAIN_DB = -12.0
+#: How much of a loop is rehearsed before it is played: the lead rider settles on it (about 1 s) and then holds.
+LOOP_REHEARSAL_SECONDS = 2.0
 
 
 class Generator:
@@ -189,11 +192,12 @@ class Generator:
         The stream goes on (in tails, then silence): a render of N bars that ends here
         holds, after frame N, exactly the tails that a seamless loop folds into its start.
         The music before it is a loop's: the steady main section (no intro, fill or
-        crash) at a constant master gain (a gain that moved would step at the seam; the
-        client normalizes the finished loop as a whole).
+        crash) at a constant master gain and lead level (a gain that moved would step at
+        the seam; the client normalizes the finished loop as a whole). The lead's level
+        is set in a rehearsal of the loop's first seconds before it is played.
         """
         self._end = frame
-        self._composer.hold()
+        self._composer.hold(frame)
         self._bus.master.hold(LOOP_GAIN_DB)
 
     def finish(self, bars: int = 2) -> int:
@@ -243,6 +247,8 @@ class Generator:
             self._stems_active = True
         if notes and self._notes is None:
             self._notes = []
+        if self._end is not None and not self._started and frames:
+            self._rehearse()
         end = self._frame - self._queued + frames  # the stream frame after this call's audio
         while self._queued < frames:
             self._synthesize_block()
@@ -273,6 +279,23 @@ class Generator:
         return Block(out, stem_dict, played)
 
     # ----------------------------------------------------------------- internals
+
+    def _rehearse(self) -> None:
+        """Settle the lead rider on a loop before it plays, then hold it: the loop's lead sits at one level.
+
+        A twin generator plays the loop's first seconds (same style, config, seed and
+        timeline, so the same notes) and is dropped; only its rider is kept. Played
+        from cold, the rider would still be moving during the first beat.
+        """
+        twin = Generator(self.sample_rate, seed=self._random_seed, block_seconds=self.block / self.sample_rate)
+        twin._style = twin._target = self._style
+        twin.set_config(self._config)
+        twin._scheduled = list(self._scheduled)
+        twin.end(self._end)
+        for _ in range(math.ceil(LOOP_REHEARSAL_SECONDS * self.sample_rate / self.block)):
+            twin._synthesize_block()  # block by block: no rehearsal of its own
+        self._bus.rider = twin._bus.rider
+        self._bus.rider.hold()
 
     def _controls(self) -> Controls:
         cfg = self._config

@@ -288,7 +288,7 @@ class Parts:
         if level > 0.03 and self.phrase.lead_on:
             p = d.lead_p
             # rest in the second half of every other bar: melodies breathe
-            if bar.index % 2 == 1 and s >= 10:
+            if bar.breathes and s >= 10:
                 p = p * 0.3
             if bar.lead_u[s] < p[s]:
                 nxt = next((k for k in range(s + 1, STEPS) if bar.lead_u[k] < p[k]), STEPS)

@@ -86,6 +86,7 @@ class Bar:
     pitch_u: np.ndarray
     vel_u: np.ndarray
     fill: bool
+    breathes: bool = False     # the lead rests in the second half
     next_step: int = 0
     bass_prev: int | None = None
     extra: list = field(default_factory=list)

@@ -135,6 +135,15 @@ async def test_a_loop_s_first_downbeat_is_no_louder_than_its_others(server, prom
     assert beats[0] <= beats[4::4].max() + 1.0
 
 
+@pytest.mark.parametrize("prompt, bpm", [("lo-fi hip hop", 82), ("hip hop", 92), ("reggae", 76), ("dub techno", 120)])
+async def test_a_loop_s_lead_plays_on_through_its_last_beat_into_its_first(server, tmp_path, prompt, bpm):
+    # The lead used to rest in the second half of the loop's last bar, as in every other bar of a phrase:
+    # its last beat was 23-49 LU below its first (seed 2); now it rests in the bars before.
+    clip = await livemusic.arender(prompt, bpm=bpm, bars=2, seed=2, loop=True, stems=True, url=server.url)
+    lead = beat_loudness(read(clip.write(tmp_path).with_suffix(".lead.wav")), bpm)
+    assert lead[-1] >= lead[0] - 10.0
+
+
 async def test_a_loop_is_brought_to_the_program_loudness(server):
     clip = await livemusic.arender("lo-fi hip hop", bpm=82, bars=2, seed=1, loop=True, url=server.url)
     pcm = np.round(np.concatenate([clip.audio] * 3) * 32767).astype(np.int16)

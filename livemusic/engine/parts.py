@@ -67,6 +67,12 @@ class Parts:
         self.voicing = notes
         return notes
 
+    def _pickup(self, bar: Bar, s: int, stem: int) -> bool:
+        """Whether a part plays a pickup here: a loop's last bar leads into its first, so a part that played
+        in it but fell silent before beat 4 plays on the "and" of 4 (into beat 1, where the loop starts again)."""
+        return (s == 14 and self.loop_end is not None and bar.index == self.phrase.length - 1
+                and 0.0 < bar.until[stem] < 12)
+
     # ----------------------------------------------------------------- one step
 
     def _step(self, bar: Bar, s: int, onset: int, style: Style, ctl: Controls, out: list[Event]) -> None:
@@ -111,7 +117,7 @@ class Parts:
                                          pan=DRUM_PAN[name], var=r))
 
         # ---- bass
-        if d.bass_p is not None and not gap and bar.bass_u[s] < d.bass_p[s]:
+        if d.bass_p is not None and not gap and (bar.bass_u[s] < d.bass_p[s] or self._pickup(bar, s, STEM_BASS)):
             self._bass(bar, s, onset, d, ctl, out, sec, chord)
 
         # ---- harmony, lead, voice
@@ -162,6 +168,7 @@ class Parts:
         midi = int(cands[pick(order, cdf, bar.pitch_u[0, s])])
         bar.bass_prev = midi
         accent = (1.0 if s % 4 == 0 else 0.8) * (0.85 + 0.3 * bar.vel_u[1, s])
+        bar.until[STEM_BASS] = s + length / sec
         out.append(Event(STEM_BASS, onset, "bass", midi=midi, dur=max(length, 0.05), vel=0.55 * d.bass * accent, pan=0.0))
 
     def _bass_scores(self, w, root, lo, prev, s, walk_to) -> tuple[np.ndarray, np.ndarray]:
@@ -186,7 +193,9 @@ class Parts:
 
     def _next_chord(self, bar: Bar) -> int:
         ph = self.phrase
-        i = self.bar_in_phrase  # index of the next bar
+        i = self.bar_in_phrase  # index of the next bar (a loop's first after its last)
+        if self.loop_end is not None:
+            i %= ph.length
         if ph.per_bar == 0:
             return ph.progression[(i // 2) % len(ph.progression)]
         if ph.per_bar == 2:
@@ -205,8 +214,11 @@ class Parts:
         chord_steps = (8 if len(bar.chords) == 2 else 16) if self.phrase.per_bar else 32
         p = max(d.harm_p_sharp[s], d.harm_start_p) if chord_start else d.harm_p_sharp[s]
         centre = self._centre(d, ctl, 62.0)
+        push = self._pickup(bar, s, STEM_HARM) and d.power <= 0.5
+        if push:  # the loop's first chord, pushed: held into beat 1
+            chord, chord_steps = self.phrase.progression[0], 20  # rings to the end of beat 1
         pcs = self.chord_pcs(chord, d.ext)
-        if bar.harm_u[s] < p or (chord_start and w["pad"] > 0.25):
+        if bar.harm_u[s] < p or (chord_start and w["pad"] > 0.25) or push:
             if d.power > 0.5:  # power chord: root, fifth and octave, low
                 root = harmony.nearest(pcs[0], centre - 12)
                 notes = [root, root + (self.pc(chord + 4) - pcs[0]) % 12, root + 12]
@@ -218,6 +230,7 @@ class Parts:
             length = sum(wt * ln for wt, ln in lengths) / total * sec * 0.97
             if chord_start and w["pad"] > 0.25:
                 length = max(length, chord_steps * sec * 0.97 * w["pad"] / max(w["pad"], 0.5))
+            bar.until[STEM_HARM] = max(bar.until[STEM_HARM], s + length / sec)
             strum = (w["strum"] + 1.5 * w["rasgueado"]) * 0.012 * self.sr
             vel = level * 0.55 * (0.8 + 0.35 * bar.vel_u[2, s]) * (1.0 if chord_start else 0.8)
             order = range(len(notes)) if s % 2 == 0 or w["rasgueado"] < 0.3 else range(len(notes) - 1, -1, -1)  # up-strokes
@@ -290,7 +303,7 @@ class Parts:
             # rest in the second half of every other bar: melodies breathe
             if bar.breathes and s >= 10:
                 p = p * 0.3
-            if bar.lead_u[s] < p[s]:
+            if bar.lead_u[s] < p[s] or self._pickup(bar, s, STEM_LEAD):
                 nxt = next((k for k in range(s + 1, STEPS) if bar.lead_u[k] < p[k]), STEPS)
                 centre = self._centre(d, ctl, 72.0)
                 target = centre + min(max(float(self.phrase.contour[bar.index % 16]), -7.0), 7.0)
@@ -301,6 +314,7 @@ class Parts:
                 midi = int(cands[pick(order, cdf, bar.pitch_u[1, s])])
                 self.lead_prev = midi
                 length = max(min(nxt - s, 4) * sec * 0.9, 0.08)
+                bar.until[STEM_LEAD] = s + length / sec
                 vel = level * 0.8 * (0.8 + 0.3 * bar.vel_u[3, s]) * (1.0 if s % 4 == 0 else 0.85)
                 out.append(Event(STEM_LEAD, onset, "lead", midi=midi, dur=length, vel=vel, pan=0.1 * d.width, var=s % 2))
         # a sung line: long notes on chord tones

@@ -87,6 +87,7 @@ class Bar:
     vel_u: np.ndarray
     fill: bool
     breathes: bool = False     # the lead rests in the second half
+    until: list[float] = field(default_factory=lambda: [0.0] * 4)  # per stem, the step its last note rings to
     next_step: int = 0
     bass_prev: int | None = None
     extra: list = field(default_factory=list)

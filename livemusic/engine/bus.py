@@ -11,7 +11,9 @@ import math
 import numpy as np
 
 from livemusic.engine.composer import STEM_BASS, STEM_DRUMS, STEM_HARM, STEM_LEAD, Composer, Controls
-from livemusic.engine.effects import Delay, LeadRider, Master, Reverb, Widener
+from livemusic.engine.effects import Delay, LeadRider, Widener
+from livemusic.engine.master import Master
+from livemusic.engine.reverb import Reverb
 from livemusic.engine.dsp import F32, noise
 from livemusic.engine.voicing import StyleSettings
 

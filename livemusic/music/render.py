@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from livemusic.audio.pcm import decode_pcm
-from livemusic.engine.effects import k_weighting
+from livemusic.engine.master import k_weighting
 from livemusic.engine.filters import response
 from livemusic.errors import InvalidInputError
 from livemusic.music.clip import Clip, estimate_key

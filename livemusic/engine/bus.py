@@ -7,6 +7,7 @@ depends on how a caller splits its render calls.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -21,6 +22,8 @@ from livemusic.engine.voicing import StyleSettings
 #: levels, relative to their mid, at the style's width 1.
 _WIDENED = [STEM_DRUMS, STEM_HARM, STEM_LEAD]
 _WIDTH_DRUMS, _WIDTH_HARM, _WIDTH_LEAD = 1.2, 1.0, 0.5
+#: The stems with a reverb send (the bass stays dry).
+_REVERBERATED = [STEM_DRUMS, STEM_HARM, STEM_LEAD]
 
 
 class Bus:
@@ -34,6 +37,7 @@ class Bus:
         #: Rides the lead's level; the generator applies its gain to lead notes as they start.
         self.rider = LeadRider(sample_rate, block)
         self._pump = 0.0  # sidechain ducking depth at the end of the last block
+        self._steps = np.arange(block, dtype=np.float64)  # for the ducking depth's ramp
         self._widener = Widener(sample_rate, (0.009, 0.013, 0.019), (True, False, False))  # drums, harmony, lead
         #: Loudness and limiter; its look-ahead is the bus's latency.
         self.master = Master(sample_rate, block, stems=stems)
@@ -76,17 +80,11 @@ class Bus:
             sends = dry[echoed, 0] + dry[echoed, 1]
             sends *= np.array([[0.18 * level], [0.35 * level]], F32)
             self._delays.process(sends, int(0.75 * beat), 0.25 + 0.35 * fx.delay, out=dry[echoed])
-        send_gain = [0.03 + 0.1 * fx.reverb, 0.0, 0.08 + 0.38 * fx.reverb, 0.05 + 0.3 * fx.reverb]
-        wet_stems = [STEM_DRUMS, STEM_HARM, STEM_LEAD]  # the bass stays dry
-        gains = [send_gain]  # the mix's reverb send: each stem at its send gain
-        if with_stems:  # and, before it, each reverberated stem's own
-            gains = [[g if s == stem else 0.0 for s, g in enumerate(send_gain)] for stem in wet_stems] + gains
-        weights = np.repeat(np.array(gains, F32), 2, axis=1)  # the same for both channels
-        wet = self._reverb.process(weights @ dry.reshape(8, n))
+        wet = self._reverb.process(_reverb_sends(fx.reverb, with_stems) @ dry.reshape(8, n))
         mix = dry.sum(axis=0)
         mix += wet[-1]
         if with_stems:
-            dry[wet_stems] += wet[:-1]
+            dry[_REVERBERATED] += wet[:-1]
         return self.master.process(mix, dry, with_stems, composer.level_db(), composer.section.anchor)
 
     def _duck(self, dry: np.ndarray, bpm: float, start: int, depth: float) -> None:
@@ -101,7 +99,7 @@ class Bus:
         phase = (np.arange(n) * step + (start * step) % 1.0) % 1.0  # float64: the phase wraps exactly
         since = (phase * beat_s).astype(F32)  # seconds since the beat
         env = np.minimum(since * F32(250.0), F32(1.0)) * np.exp(since * F32(-4.0 / beat_s))
-        env *= np.linspace(self._pump, depth, n, dtype=F32)
+        env *= _ramp(self._steps, self._pump, depth)
         self._pump = depth
         gain = F32(1.0) - env
         dry[STEM_BASS] *= gain
@@ -109,3 +107,25 @@ class Bus:
         gain += F32(1.0)
         gain *= F32(0.5)
         dry[STEM_LEAD] *= gain
+
+
+@lru_cache(maxsize=64)  # a style's reverb is constant but while it morphs: a few values a session
+def _reverb_sends(reverb: float, with_stems: bool) -> np.ndarray:
+    """The reverb's send weights over the dry stems' rows (stem, channel): the mix's send, each
+    stem at its send gain, and ``with_stems``, before it, each reverberated stem's own."""
+    send_gain = [0.03 + 0.1 * reverb, 0.0, 0.08 + 0.38 * reverb, 0.05 + 0.3 * reverb]
+    gains = [send_gain]
+    if with_stems:
+        gains = [[g if s == stem else 0.0 for s, g in enumerate(send_gain)] for stem in _REVERBERATED] + gains
+    weights = np.repeat(np.array(gains, F32), 2, axis=1)  # the same for both channels
+    weights.setflags(write=False)
+    return weights
+
+
+def _ramp(steps: np.ndarray, start: float, stop: float) -> np.ndarray:
+    """``np.linspace(start, stop, len(steps), dtype=F32)`` from ``steps`` (0, 1, 2, ...), computed as numpy
+    does it (the same values) without its overhead, which was most of the ducking's cost."""
+    y = steps * ((stop - start) / (len(steps) - 1))
+    y += start
+    y[-1] = stop
+    return y.astype(F32)

@@ -82,6 +82,10 @@ class Master:
         self.stem_line = np.zeros((stems, 2, sub + block), F32)
         self.pending_peak = 0.0
         self.lim = 1.0  # limiter gain at the last control point
+        # The limiter's release per control point (r ** j, j = 0..m) and its inverse (r ** -j, j = 1..m).
+        r = math.exp(-(sub / sr) / 0.08)
+        self.release = r ** np.arange(block // sub + 1)
+        self.release_up = r ** (-np.arange(1, block // sub + 1))
         self.spec = np.zeros((2, m // 2 + 1), np.complex64)  # reused: faster than a fresh array
 
     @property
@@ -179,18 +183,16 @@ class Master:
         """
         sub = self.sub
         m = self.block // sub
-        peaks = _true_peaks(self.line, sub, self.ceiling).reshape(2, m, sub).max(axis=(0, 2))
+        peaks = _true_peaks(self.line, sub, self.ceiling).reshape(m, sub).max(axis=1)
         pending_peak, self.pending_peak = self.pending_peak, float(peaks[-1])
         if max(pending_peak, float(peaks.max())) <= self.ceiling and self.lim >= 1.0:
             return None
         need = np.minimum(1.0, self.ceiling / np.maximum(np.concatenate([[pending_peak], peaks]), 1e-9))
         # c[j+1] = min(need[j], need[j+1], 1 - (1 - c[j]) * r): with d = 1 - c this is a
         # running maximum of exponentially decaying values, computed without a loop.
-        r = math.exp(-(sub / self.sr) / 0.08)
         floor = 1.0 - np.minimum(need[:-1], need[1:])  # how much each boundary must cut
-        j = np.arange(1, m + 1)
-        scaled = np.maximum.accumulate(np.concatenate([[1.0 - self.lim], floor * r ** (-j)]))
-        c = (1.0 - scaled * r ** np.arange(m + 1)).astype(F32)
+        scaled = np.maximum.accumulate(np.concatenate([[1.0 - self.lim], floor * self.release_up]))
+        c = (1.0 - scaled * self.release).astype(F32)
         self.lim = float(c[-1])
         return (c[:-1, None] + (c[1:, None] - c[:-1, None]) * self.sub_frac[None, :]).reshape(-1)
 
@@ -211,7 +213,8 @@ _TAPS = _fractional_taps()
 
 
 def _true_peaks(line: np.ndarray, sub: int, ceiling: float) -> np.ndarray:
-    """``|x|`` of the look-ahead ``line[:, sub:]``, raised where the signal peaks between samples.
+    """The louder channel's ``|x|`` over the look-ahead ``line[:, sub:]``, raised where the signal
+    peaks between samples.
 
     High partials peak between samples, above the sample peak: the level at a
     quarter, half and three quarters to the next sample is interpolated (8-tap
@@ -219,14 +222,15 @@ def _true_peaks(line: np.ndarray, sub: int, ceiling: float) -> np.ndarray:
     comes within 3 dB of the ceiling, so the limiter keeps the true peak under it.
     Samples not yet known (past the line's end) count as held.
     """
-    level = np.abs(line[:, sub:])
-    near = np.flatnonzero((level > ceiling * 0.7).any(axis=0))
+    level = np.abs(line[0, sub:])
+    np.maximum(level, np.abs(line[1, sub:]), out=level)
+    near = np.flatnonzero(level > ceiling * 0.7)
     if not len(near):
         return level
     taps = _TAPS.shape[1]
     idx = np.minimum(near[:, None] + (sub - (taps // 2 - 1) + np.arange(taps)), line.shape[1] - 1)
-    between = np.abs(line[:, idx] @ _TAPS.T).max(axis=2)  # (2, near, taps) @ (taps, 3)
-    level[:, near] = np.maximum(level[:, near], between)
+    between = np.abs(line[:, idx] @ _TAPS.T).max(axis=(0, 2))  # (2, near, taps) @ (taps, 3)
+    level[near] = np.maximum(level[near], between)
     return level
 
 

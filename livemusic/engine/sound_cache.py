@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 from collections import OrderedDict
 
 import numpy as np
@@ -24,7 +25,7 @@ class SoundCache:
         if item is not None:
             self._items.move_to_end(key)
             return item
-        item = make()
+        item = _in_own_pages(make())
         item.setflags(write=False)
         self._items[key] = item
         self._samples += item.size
@@ -40,6 +41,26 @@ class SoundCache:
         while self._samples > self._max and len(self._items) > 1:
             _, old = self._items.popitem(last=False)
             self._samples -= old.size
+
+
+def _in_own_pages(wave: np.ndarray) -> np.ndarray:
+    """``wave``, copied into memory mapped for it alone when it is large.
+
+    Cached sounds live for minutes and leave in LRU order, while a render's temporaries
+    come and go every block: in the allocator's heap, each sound that left the cache
+    left a hole that the next, differently sized sound did not fill, and a server's RSS
+    grew by tens of MB per hour (``benchmarks/soak.py``). Pages of their own go back to
+    the system when the sound leaves the cache.
+    """
+    if wave.nbytes < _OWN_PAGES_BYTES:
+        return wave
+    pages = mmap.mmap(-1, wave.nbytes)
+    copy = np.frombuffer(pages, dtype=wave.dtype, count=wave.size).reshape(wave.shape)
+    copy[...] = wave
+    return copy
+
+
+_OWN_PAGES_BYTES = 64 * 1024  # smaller sounds (short hits) stay in the heap: a page each would waste more
 
 
 def quantize(values, step: float = 1 / 16) -> tuple:

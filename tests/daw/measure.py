@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import mido
 import numpy as np
-from scipy import signal
 from scipy.ndimage import maximum_filter1d
 
-from engine.analysis import _k_filter
+from engine.analysis import k_weighted
 
 MS = 48  # frames per millisecond at 48 kHz
 
@@ -28,8 +27,7 @@ def beat_loudness(audio: np.ndarray, bpm: float) -> np.ndarray:
     beat can be shorter than BS.1770's 400 ms).
     """
     frames = len(audio)
-    b, a = _k_filter(48_000)
-    weighted = signal.lfilter(b, a, np.concatenate([audio] * 3).astype(np.float64), axis=0)[frames:2 * frames]
+    weighted = k_weighted(np.concatenate([audio] * 3).astype(np.float64))[frames:2 * frames]
     beat = 60.0 / bpm * 48_000
     edges = np.round(np.arange(round(frames / beat) + 1) * beat).astype(int)
     power = [np.mean(weighted[s:e] ** 2, axis=0).sum() for s, e in zip(edges[:-1], edges[1:])]

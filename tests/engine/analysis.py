@@ -46,11 +46,15 @@ def _k_filter(sr: int) -> tuple[np.ndarray, np.ndarray]:
     return np.convolve(b1, b2), np.convolve(a1, a2)
 
 
+def k_weighted(x: np.ndarray, sr: int = SR) -> np.ndarray:
+    """``x`` (float, time along the first axis) through the BS.1770 K-weighting filter."""
+    b, a = _k_filter(sr)
+    return signal.lfilter(b, a, x, axis=0)
+
+
 def integrated_loudness(pcm: np.ndarray, sr: int = SR) -> float:
     """Gated integrated loudness in LUFS (ITU-R BS.1770-4)."""
-    x = as_float(pcm)
-    b, a = _k_filter(sr)
-    y = signal.lfilter(b, a, x, axis=0)
+    y = k_weighted(as_float(pcm), sr)
     block, hop = int(0.4 * sr), int(0.1 * sr)
     count = 1 + (len(y) - block) // hop
     power = np.array([np.mean(y[i * hop:i * hop + block] ** 2, axis=0).sum() for i in range(count)])
@@ -242,9 +246,7 @@ def settle_time(track: np.ndarray, window_s: float, change_at: float, fraction: 
 
 def short_term_loudness(pcm: np.ndarray, sr: int = SR, window: float = 3.0, hop: float = 1.0) -> np.ndarray:
     """Loudness (LUFS) of ``window``-second windows every ``hop`` seconds (EBU Tech 3341 short-term)."""
-    x = as_float(pcm)
-    b, a = _k_filter(sr)
-    y = signal.lfilter(b, a, x, axis=0) ** 2
+    y = k_weighted(as_float(pcm), sr) ** 2
     csum = np.concatenate([np.zeros((1, 2)), np.cumsum(y, axis=0)])
     n, h = int(window * sr), int(hop * sr)
     starts = np.arange(0, len(y) - n + 1, h)
@@ -271,8 +273,7 @@ def true_peak_dbfs(pcm: np.ndarray) -> float:
 def bar_loudness(pcm: np.ndarray, bpm: float, sr: int = SR) -> np.ndarray:
     """K-weighted loudness (LUFS, ungated) of each whole bar."""
     bar = int(round(4 * 60.0 / bpm * sr))
-    b, a = _k_filter(sr)
-    y = signal.lfilter(b, a, as_float(pcm), axis=0) ** 2
+    y = k_weighted(as_float(pcm), sr) ** 2
     count = len(pcm) // bar
     power = y[: count * bar].reshape(count, bar, 2).mean(axis=1).sum(axis=1)
     return -0.691 + 10 * np.log10(power + 1e-20)

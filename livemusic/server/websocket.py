@@ -32,6 +32,7 @@ from livemusic.live.endpoints import API_VERSIONS, EXTENSIONS_HEADER, service_pa
 from livemusic.live.music import EXTENSIONS, MODELS, MUSIC, SERVICE
 from livemusic.live.redact import redacting_logger, register_secret
 from livemusic.live.server_protocol import CloseCode, ServerProtocol
+from livemusic.server.allocator import map_large_buffers
 from livemusic.server.limits import (
     Admission,
     Limits,
@@ -157,6 +158,7 @@ class MusicServer:
         return f"{scheme}://{self.host}:{self.port}"
 
     async def start(self) -> MusicServer:
+        map_large_buffers()  # a server runs for hours: its large buffers must not pin heap pages
         # One render thread for the paced sessions and one for asap renders, so that a render
         # client's batches never hold up a listener. More threads would only take turns on
         # the GIL (measured with 16 asap sessions on 2 cores: 54x real time per core with two

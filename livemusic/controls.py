@@ -33,7 +33,9 @@ from livemusic.midi_control import (
     open_input,
 )
 from livemusic.music.embedded import EmbeddedEngine
-from livemusic.music.schedule import MODEL_LATENCY, TempoMap, _mix_weights, _prompt_list
+from livemusic.music.schedule import MODEL_LATENCY
+from livemusic.music.tempo import TempoMap
+from livemusic.music.timeline import mix_weights, prompt_list
 from livemusic.music.session import AsyncLiveMusic, AsyncMusicSession
 from livemusic.stage import BUFFER_MS, Stage, chunk_ms_for
 from livemusic.timeparse import BEATS_PER_BAR, DEFAULT_BPM
@@ -214,7 +216,7 @@ class Controls:
         await self._set_prompts(dict(mix), await self._when(at))
 
     async def _set_prompts(self, mix: dict[str, float], at: float | None) -> None:
-        listed = _prompt_list(mix)
+        listed = prompt_list(mix)
         if not listed:
             raise InvalidInputError("prompts: at least one prompt with a weight other than 0 is needed")
         try:
@@ -239,7 +241,7 @@ class Controls:
         if bars <= 0:
             raise InvalidInputError(f"fade: bars must be more than 0, got {bars}")
         target = dict(mix)
-        if not _prompt_list(target):
+        if not prompt_list(target):
             raise InvalidInputError("fade: at least one prompt with a weight other than 0 is needed")
         self._stop_fade()
         start = await self._when(at)
@@ -255,7 +257,7 @@ class Controls:
             while self.session.generated_position + 1 / FADE_RATE < time:
                 await asyncio.sleep(0.01)
             at = time if self.session.supports_scheduling else None
-            await self._set_prompts(_mix_weights(source, target, step / steps), at)
+            await self._set_prompts(mix_weights(source, target, step / steps), at)
 
     def _stop_fade(self) -> None:
         if self._fade is not None and not self._fade.done():

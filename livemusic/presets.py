@@ -61,7 +61,8 @@ from pydantic.alias_generators import to_camel, to_snake
 
 from livemusic.errors import InvalidInputError, PresetError
 from livemusic.midi_control import MidiMapping
-from livemusic.music.schedule import Cue, TempoMap, Timeline
+from livemusic.music.tempo import TempoMap
+from livemusic.music.timeline import Cue, Timeline
 from livemusic.timeparse import BEATS_PER_BAR, DEFAULT_BPM, TimeValue, format_time, parse_time
 from livemusic.types import DEFAULT_MODEL, LiveMusicGenerationConfig, PlaybackControl, WeightedPrompt
 

@@ -9,7 +9,7 @@ Accepted forms (case-insensitive, surrounding spaces ignored)::
 Seconds are absolute. Bars and beats are musical: how many seconds they
 last depends on the tempo in effect, which only the timeline knows, so a
 :class:`TimeValue` keeps its unit and is converted later (see
-:class:`livemusic.music.schedule.TempoMap`). A bar is 4 beats; when no bpm
+:class:`livemusic.music.tempo.TempoMap`). A bar is 4 beats; when no bpm
 is set anywhere, :data:`DEFAULT_BPM` (120) applies.
 """
 

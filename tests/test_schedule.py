@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from livemusic.errors import InvalidInputError
-from livemusic.music.schedule import ControlTarget, Cue, Scheduler, Timeline, plan
+from livemusic.music.schedule import ControlTarget, Scheduler, plan
+from livemusic.music.timeline import Cue, Timeline
 from livemusic.presets import parse_preset
 from livemusic.types import LiveMusicGenerationConfig, PlaybackControl, Scale, WeightedPrompt
 

@@ -15,7 +15,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, Literal
 
-from livemusic.music.schedule import _mix_weights
+from livemusic.music.timeline import mix_weights
 from livemusic.types import Scale, prompts_from
 
 #: Seconds between two steps of a prompt crossfade (Google suggests about 0.5 s).
@@ -92,7 +92,7 @@ class MusicDJ:
         source = {p.text: p.weight for p in self.music.prompts}
         steps = max(1, round(seconds / FADE_STEP_SECONDS))
         for step in range(1, steps + 1):
-            weights = _mix_weights(source, target, step / steps)
+            weights = mix_weights(source, target, step / steps)
             await self.music.set_weighted_prompts({text: w for text, w in weights.items() if w != 0})
             if step < steps:
                 await asyncio.sleep(seconds / steps)

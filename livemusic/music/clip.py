@@ -23,7 +23,7 @@ import soundfile as sf
 
 from livemusic.errors import InvalidInputError
 from livemusic.music.midi import midi_file
-from livemusic.music.schedule import TempoMap
+from livemusic.music.tempo import TempoMap
 from livemusic.types import LiveMusicNote, Scale
 
 #: Note names as the protocol's scales spell them (flats).

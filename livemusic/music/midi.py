@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import mido
 
-from livemusic.music.schedule import TempoMap
+from livemusic.music.tempo import TempoMap
 from livemusic.types import SAMPLE_RATE, LiveMusicNote
 
 TICKS_PER_BEAT = 960

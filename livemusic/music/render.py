@@ -36,7 +36,8 @@ from livemusic.engine.master import k_weighting
 from livemusic.engine.filters import response
 from livemusic.errors import InvalidInputError
 from livemusic.music.clip import Clip, estimate_key
-from livemusic.music.schedule import Scheduler, Timeline
+from livemusic.music.schedule import Scheduler
+from livemusic.music.timeline import Timeline
 from livemusic.music.session import AsyncLiveMusic, AsyncMusicSession
 from livemusic.presets import Preset, load_preset
 from livemusic.timeparse import BEATS_PER_BAR

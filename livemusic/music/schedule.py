@@ -1,16 +1,10 @@
-"""Prompt timelines: what to send and when, and the scheduler that sends it.
+"""Sending a prompt timeline: what to send and when, and the scheduler that sends it.
 
-Three layers, from pure to timed:
-
-- :class:`TempoMap` converts seconds to beats and bars for a tempo that
-  changes over time (4/4; bars and beats count from 1).
-- :class:`Timeline` is a resolved list of :class:`Cue` objects (absolute
-  seconds, sorted, with the prompts and config in effect after each one).
-  :meth:`Timeline.prompts_at` and :meth:`Timeline.config_at` are pure
-  functions of time, fades included; :func:`plan` samples them into the
-  list of messages to send (:class:`Action`). Nothing here touches a clock.
-- :class:`Scheduler` sends a plan to a :class:`ControlTarget` (an
-  ``AsyncMusicSession``) so that each change is *heard* at its nominal time.
+A :class:`~livemusic.music.timeline.Timeline` says what is in effect at any
+time; :func:`plan` samples it into the list of messages to send
+(:class:`Action`), still without a clock; :class:`Scheduler` sends a plan to
+a :class:`ControlTarget` (an ``AsyncMusicSession``) so that each change is
+*heard* at its nominal time.
 
 Rules applied by the plan: during a fade, weights move linearly at
 ``control_rate`` updates per second (at least 4); a prompt whose weight
@@ -36,259 +30,27 @@ again.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import math
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from livemusic.errors import InvalidInputError
-from livemusic.timeparse import BEATS_PER_BAR, DEFAULT_BPM
+from livemusic.music.tempo import TIME_EPSILON
+from livemusic.music.timeline import Backend, Timeline, bpm_of, prompt_list, weights_of
 from livemusic.types import LiveMusicGenerationConfig, PlaybackControl, Scale, WeightedPrompt
 
-__all__ = [
-    "Action",
-    "ControlTarget",
-    "Cue",
-    "Scheduler",
-    "TempoMap",
-    "Timeline",
-    "plan",
-]
-
-Backend = Literal["embedded", "gemini"]
+__all__ = ["Action", "ControlTarget", "Scheduler", "plan"]
 
 #: Seconds the hosted model takes to respond to a control change (DESIGN.md: about 2 s).
 MODEL_LATENCY: dict[str, float] = {"embedded": 0.0, "gemini": 2.0}
 #: Whether a bpm/scale change needs a context reset on each backend by default.
 RESET_ON_TEMPO_CHANGE: dict[str, bool] = {"embedded": False, "gemini": True}
-#: Config fields that move smoothly during a fade; the others change at the cue.
-FADED_FIELDS = ("density", "brightness", "temperature", "guidance")
 
 MIN_CONTROL_RATE = 4.0
 MAX_CONTROL_RATE = 100.0
-_WEIGHT_DIGITS = 4
-#: Faded config fields move in steps of 0.01, so a slow fade sends a config only when it audibly changes.
-_CONFIG_DIGITS = 2
-_EPSILON = 1e-9
 #: Shortest sleep while waiting, so that a position that advances in steps cannot cause a busy loop.
 _MIN_SLEEP = 0.005
-
-
-# --------------------------------------------------------------------------- tempo
-
-
-class TempoMap:
-    """Seconds <-> beats for a tempo that changes at given times (4/4).
-
-    ``bpm`` is the tempo from 0 s; :meth:`set_bpm` adds a change, at or after
-    the last one. Beat positions are continuous across changes.
-    """
-
-    def __init__(self, bpm: float = DEFAULT_BPM, changes: Iterable[tuple[float, float]] = ()) -> None:
-        self._starts = [0.0]
-        self._beats = [0.0]
-        self._bpms = [float(bpm)]
-        for at, new_bpm in changes:
-            self.set_bpm(at, new_bpm)
-
-    def set_bpm(self, at: float, bpm: float) -> None:
-        """Change the tempo to ``bpm`` from ``at`` seconds (not before the last change)."""
-        if at < self._starts[-1] - _EPSILON:
-            raise ValueError(f"tempo changes must be in order: {at} s is before {self._starts[-1]} s")
-        if bpm == self._bpms[-1]:
-            return
-        if at <= self._starts[-1] + _EPSILON:
-            self._bpms[-1] = float(bpm)
-            return
-        self._beats.append(self.beats_at(at))
-        self._starts.append(float(at))
-        self._bpms.append(float(bpm))
-
-    @property
-    def changes(self) -> list[tuple[float, float]]:
-        """``(seconds, bpm)`` for each segment, the first at 0 s."""
-        return list(zip(self._starts, self._bpms))
-
-    def bpm_at(self, seconds: float) -> float:
-        return self._bpms[self._segment(seconds)]
-
-    def beats_at(self, seconds: float) -> float:
-        """Beats elapsed from 0 s to ``seconds``."""
-        i = self._segment(seconds)
-        return self._beats[i] + (seconds - self._starts[i]) * self._bpms[i] / 60.0
-
-    def seconds_at(self, beats: float) -> float:
-        """The time in seconds at which ``beats`` beats have elapsed."""
-        i = max(0, bisect.bisect_right(self._beats, beats) - 1)
-        return self._starts[i] + (beats - self._beats[i]) * 60.0 / self._bpms[i]
-
-    def bar_at(self, seconds: float) -> tuple[int, int]:
-        """``(bar, beat)`` at ``seconds``, both counted from 1."""
-        beats = math.floor(self.beats_at(max(0.0, seconds)) + 1e-6)
-        bar, beat = divmod(beats, BEATS_PER_BAR)
-        return bar + 1, beat + 1
-
-    def next_boundary(self, seconds: float, beats: float) -> float:
-        """The first multiple of ``beats`` beats at or after ``seconds`` (a bar: ``beats=4``)."""
-        position = self.beats_at(seconds) / beats
-        snapped = math.ceil(position - 1e-6) * beats
-        return max(seconds, self.seconds_at(snapped))
-
-    def _segment(self, seconds: float) -> int:
-        return max(0, bisect.bisect_right(self._starts, seconds) - 1)
-
-
-# --------------------------------------------------------------------------- timeline
-
-
-@dataclass(frozen=True)
-class Cue:
-    """One resolved keyframe: what changes at ``time`` and the state in effect after it."""
-
-    #: Seconds from the start of the timeline, after quantization.
-    time: float
-    #: The full prompt set in effect after this cue (the target of its fade).
-    prompts: tuple[WeightedPrompt, ...]
-    #: The full merged config in effect after this cue.
-    config: LiveMusicGenerationConfig
-    sets_prompts: bool = False
-    sets_config: bool = False
-    control: PlaybackControl | None = None
-    #: Seconds over which weights (and faded config fields) move to the new values.
-    fade: float = 0.0
-    #: Where the cue comes from, for messages (e.g. ``timeline[2]``).
-    label: str = ""
-
-
-@dataclass(frozen=True)
-class _Segment:
-    start: float
-    fade: float
-    source: object
-    target: object
-
-
-class Timeline:
-    """Initial prompts and config, then cues in time order; optionally a duration.
-
-    Raises :class:`~livemusic.errors.InvalidInputError` when cues are out of
-    order or beyond the duration, or when the initial prompt set is empty.
-    """
-
-    def __init__(
-        self,
-        prompts: Sequence[WeightedPrompt],
-        config: LiveMusicGenerationConfig | None = None,
-        cues: Sequence[Cue] = (),
-        *,
-        duration: float | None = None,
-        backend: Backend | None = None,
-    ) -> None:
-        if not prompts:
-            raise InvalidInputError("a timeline needs at least one initial prompt")
-        self.prompts = tuple(prompts)
-        self.config = config or LiveMusicGenerationConfig()
-        self.cues = tuple(cues)
-        self.duration = duration
-        self.backend = backend
-        previous = 0.0
-        for cue in self.cues:
-            name = cue.label or "cue"
-            if cue.time < previous - _EPSILON:
-                raise InvalidInputError(f"{name}: at {cue.time:.3f} s is before the previous cue ({previous:.3f} s)")
-            if duration is not None and cue.time > duration + _EPSILON:
-                raise InvalidInputError(f"{name}: at {cue.time:.3f} s is after the end ({duration:.3f} s)")
-            if cue.fade < 0:
-                raise InvalidInputError(f"{name}: fade must not be negative")
-            previous = cue.time
-        self.tempo = TempoMap(_bpm(self.config))
-        for cue in self.cues:
-            if cue.sets_config:
-                self.tempo.set_bpm(cue.time, _bpm(cue.config))
-        self._prompt_track = self._track(
-            _weights(self.prompts), [(c, _weights(c.prompts)) for c in self.cues if c.sets_prompts], _mix_weights
-        )
-        self._config_track = self._track(
-            self.config, [(c, c.config) for c in self.cues if c.sets_config], _mix_config
-        )
-
-    @staticmethod
-    def _track(initial: object, changes: list[tuple[Cue, object]], mix: Callable) -> list[_Segment]:
-        segments = [_Segment(0.0, 0.0, initial, initial)]
-        for cue, target in changes:
-            source = _value_at(segments, cue.time, mix)
-            segments.append(_Segment(cue.time, cue.fade, source, target))
-        return segments
-
-    def prompts_at(self, seconds: float) -> list[WeightedPrompt]:
-        """The prompts in effect at ``seconds``, mid-fade weights included, zero weights dropped."""
-        weights = _value_at(self._prompt_track, seconds, _mix_weights)
-        return _prompt_list(weights)
-
-    def config_at(self, seconds: float) -> LiveMusicGenerationConfig:
-        """The full config in effect at ``seconds`` (faded fields interpolated)."""
-        return _value_at(self._config_track, seconds, _mix_config)
-
-    def bpm_at(self, seconds: float) -> float:
-        return self.tempo.bpm_at(seconds)
-
-    def bar_at(self, seconds: float) -> tuple[int, int]:
-        """``(bar, beat)`` at ``seconds`` given the bpm history, both from 1."""
-        return self.tempo.bar_at(seconds)
-
-    @property
-    def end(self) -> float:
-        """The duration, or when the last cue (fade included) is over."""
-        if self.duration is not None:
-            return self.duration
-        return max((c.time + c.fade for c in self.cues), default=0.0)
-
-
-def _bpm(config: LiveMusicGenerationConfig) -> float:
-    return float(config.bpm if config.bpm is not None else DEFAULT_BPM)
-
-
-def _value_at(segments: list[_Segment], seconds: float, mix: Callable) -> object:
-    i = max(0, bisect.bisect_right([s.start for s in segments], seconds + _EPSILON) - 1)
-    segment = segments[i]
-    if segment.fade <= 0 or seconds >= segment.start + segment.fade:
-        return segment.target
-    alpha = max(0.0, (seconds - segment.start) / segment.fade)
-    return mix(segment.source, segment.target, alpha)
-
-
-def _weights(prompts: Iterable[WeightedPrompt]) -> dict[str, float]:
-    return {p.text: p.weight for p in prompts}
-
-
-def _mix_weights(source: Mapping[str, float], target: Mapping[str, float], alpha: float) -> dict[str, float]:
-    texts = list(target) + [t for t in source if t not in target]
-    mixed = {}
-    for text in texts:
-        a, b = source.get(text, 0.0), target.get(text, 0.0)
-        mixed[text] = a + (b - a) * alpha
-    return mixed
-
-
-def _mix_config(
-    source: LiveMusicGenerationConfig, target: LiveMusicGenerationConfig, alpha: float
-) -> LiveMusicGenerationConfig:
-    changes = {}
-    for name in FADED_FIELDS:
-        a, b = getattr(source, name), getattr(target, name)
-        if a is not None and b is not None and a != b:
-            changes[name] = round(a + (b - a) * alpha, _CONFIG_DIGITS)
-    return target.merged(**changes) if changes else target
-
-
-def _prompt_list(weights: Mapping[str, float]) -> list[WeightedPrompt]:
-    prompts = []
-    for text, weight in weights.items():
-        weight = round(weight, _WEIGHT_DIGITS)
-        if weight != 0:
-            prompts.append(WeightedPrompt(text=text, weight=weight))
-    return prompts
 
 
 # --------------------------------------------------------------------------- plan
@@ -329,7 +91,7 @@ def plan(
             ticks = int(math.ceil(cue.fade * control_rate - 1e-9))
             for i in range(1, ticks + 1):
                 t = cue.time + min(i * period, cue.fade)
-                if t < stop - _EPSILON:
+                if t < stop - TIME_EPSILON:
                     times.add(t)
     times.update(c.time for c in timeline.cues if c.control is not None)
     controls: dict[float, list[PlaybackControl]] = {}
@@ -338,10 +100,10 @@ def plan(
             controls.setdefault(cue.time, []).append(cue.control)
 
     actions: list[Action] = []
-    sent_prompts = tuple(_prompt_list(_weights(timeline.prompts)))
+    sent_prompts = tuple(prompt_list(weights_of(timeline.prompts)))
     sent_config = timeline.config
     for t in sorted(times):
-        if end is not None and t > end + _EPSILON:
+        if end is not None and t > end + TIME_EPSILON:
             break
         prompts = tuple(timeline.prompts_at(t))
         if prompts and prompts != sent_prompts:
@@ -363,7 +125,7 @@ def plan(
 
 def _tempo_key(config: LiveMusicGenerationConfig) -> tuple[float, Scale | None]:
     scale = config.scale if config.scale is not Scale.SCALE_UNSPECIFIED else None
-    return _bpm(config), scale
+    return bpm_of(config), scale
 
 
 def _check_rate(control_rate: float) -> None:

@@ -143,6 +143,29 @@ async def test_stop_then_play_restarts_and_reset_context_keeps_streaming(server)
     assert rms(after_reset) > 300 and rms(after_stop) > 300
 
 
+async def test_stop_ends_on_a_closing_chord_that_rings_out_then_the_stream_ends(server):
+    async with AsyncLiveMusic(url=server.url).connect(pacing="asap") as session:
+        await session.set_weighted_prompts([WeightedPrompt(text="house", weight=1.0)])
+        await session.set_music_generation_config({"bpm": 120, "seed": 5})
+        await session.play()
+        await first_audio(session, 4 * 48_000)
+        await session.stop()
+        tail = []
+        with pytest.raises(TimeoutError):  # the stream ends by itself: nothing more arrives
+            async with asyncio.timeout(3.0):
+                async for block in session.audio():
+                    tail.append(block)
+    audio = np.abs(np.concatenate(tail).astype(np.float64)).max(axis=1)
+    window = 4800  # 100 ms
+    peaks = 20 * np.log10(audio[: len(audio) // window * window].reshape(-1, window).max(axis=1) / 32768 + 1e-9)
+    struck = int(np.flatnonzero(peaks >= peaks.max() - 6.0)[-1])  # the closing chord: the last loud moment
+    decay = peaks[struck:]
+    assert len(decay) >= 20  # it rings for two seconds or more
+    assert decay[-1] < -55.0  # and the stream ends once it has rung out
+    assert decay[1:].max() <= decay[0] + 1.0  # nothing louder comes after it
+    assert np.diff(decay).min() > -20.0  # a decay, not a cut: no 100 ms falls by 20 dB or more
+
+
 async def test_receive_ends_normally_when_the_server_closes_with_1000(server):
     async with AsyncLiveMusic(url=server.url).connect() as session:
         await session.play()

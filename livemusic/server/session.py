@@ -12,6 +12,8 @@ import asyncio
 import bisect
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from livemusic.engine.generator import BLOCK_SECONDS, MIN_BLOCK_SECONDS, Block, Generator
 from livemusic.engine.voicing import limit_sound_cache
 from livemusic.engine.style import filtered_prompts
@@ -40,6 +42,13 @@ from livemusic.types import (
 #: Measured (one deep house session, 12 minutes of audio): 0.7 s of CPU per minute of audio
 #: at this bound, 0.55 s with no bound at all, 1.1 s at half of it.
 SOUND_CACHE_SAMPLES_PER_SESSION = 16_000_000
+
+#: On STOP the band plays this many bars of outro, strikes a closing chord and lets it ring.
+OUTRO_BARS = 2
+#: The stream ends once a chunk ends at least a bar after the closing chord and peaks below this
+#: (int16; -60 dBFS), and at the latest this many seconds after the chord (a drone's reverb dies slowly).
+RUNG_OUT_PEAK = 33
+RING_OUT_MAX_S = 12.0
 
 
 def size_sound_cache(sessions: int) -> None:
@@ -78,6 +87,8 @@ class MusicSession:
         self.config = LiveMusicGenerationConfig()
         self.playback = PlaybackState.STOPPED
         self.position = 0  # stream frames sent so far
+        #: After a STOP while playing: the stream frame of the closing chord, while the ending plays out.
+        self.ending: int | None = None
         self._pending: list[_Pending] = []
         self._seq = 0
         self.changed = asyncio.Event()
@@ -109,11 +120,11 @@ class MusicSession:
     def apply_due(self) -> None:
         """Apply every queued message whose stream position has been reached, in arrival order.
 
-        While nothing plays the stream does not advance, so a timed playback
+        While nothing streams the stream does not advance, so a timed playback
         control applies at once (it could never become due otherwise).
         """
         while due := [p for p in self._pending if p.at <= self.position or (
-                self.playback is not PlaybackState.PLAYING and p.message.playback_control is not None)]:
+                not self.streaming and p.message.playback_control is not None)]:
             first = min(due, key=lambda p: p.seq)
             self._pending.remove(first)
             self._apply(first.message, scheduled=first.scheduled)
@@ -156,10 +167,36 @@ class MusicSession:
             if not (scheduled and message.playback_control is PlaybackControl.RESET_CONTEXT):
                 self._control(message.playback_control)
 
+    @property
+    def streaming(self) -> bool:
+        """Whether chunks go out: while playing, and while the ending after a STOP plays out."""
+        return self.playback is PlaybackState.PLAYING or self.ending is not None
+
     def _control(self, control: PlaybackControl) -> None:
+        """Apply a playback control. STOP while playing ends the music as a band does (an outro of
+        ``OUTRO_BARS`` bars, then a closing chord left to ring; the stream ends when it has rung
+        out); a second STOP, PLAY or RESET_CONTEXT meanwhile cuts the ending short."""
+        ending_starts = control is PlaybackControl.STOP and self.playback is PlaybackState.PLAYING
         self.playback = self.playback.after(control)
-        if control in (PlaybackControl.STOP, PlaybackControl.RESET_CONTEXT):
-            self.generator.reset()
+        if ending_starts:
+            self.ending = self.generator.finish(OUTRO_BARS)
+        elif control in (PlaybackControl.STOP, PlaybackControl.RESET_CONTEXT) or (
+                control is PlaybackControl.PLAY and self.ending is not None):
+            self._end_ending()
+
+    def _end_ending(self) -> None:
+        """The ending is over (or cut short): the context restarts for the next PLAY."""
+        self.ending = None
+        self.generator.reset()
+
+    def _rung_out(self, block: Block, end: int) -> bool:
+        """Whether the ending's closing chord has rung out by stream frame ``end`` (``block`` ends there)."""
+        closing = self.ending
+        if closing is None:
+            return False
+        bar = self.generator.bar_line()[1]
+        quiet = len(block.mix) == 0 or int(np.abs(block.mix).max()) < RUNG_OUT_PEAK
+        return (end >= closing + bar and quiet) or end >= closing + RING_OUT_MAX_S * SAMPLE_RATE
 
     def _generator(self, seed: int | None = None) -> Generator:
         """A generator for this session: a paced one renders in blocks of its chunk length (within the
@@ -214,13 +251,19 @@ class MusicSession:
         """Render chunks of ``sizes`` frames (in a worker thread), stopping early when a message arrives.
 
         A message that arrives while a chunk renders shows in the next chunk,
-        as it would with one chunk per call.
+        as it would with one chunk per call. During an ending, the chunk in
+        which the closing chord has rung out is the last.
         """
         blocks: list[Block] = []
+        end = self.position
         for frames in sizes:
             if blocks and self.changed.is_set():
                 break
-            blocks.append(self.generator.render(frames, self.stems, self.notes))
+            blocks.append(block := self.generator.render(frames, self.stems, self.notes))
+            end += frames
+            if self._rung_out(block, end):
+                self._end_ending()  # this is the stream's last chunk
+                break
         return blocks
 
     def chunk_message(self, block: Block) -> LiveMusicServerMessage:

@@ -51,7 +51,6 @@ from livemusic.types import (
     LiveMusicGoAway,
     LiveMusicResumptionUpdate,
     LiveMusicServerMessage,
-    PlaybackState,
 )
 
 log = logging.getLogger("livemusic.server")
@@ -311,7 +310,7 @@ class MusicServer:
             while session.outbox:
                 await ws.send(protocol.send(session.outbox.pop(0)))
             await self._send_handle_if_due(client, session)
-            if session.playback is not PlaybackState.PLAYING:
+            if not session.streaming:
                 pacer.halt()
                 await session.changed.wait()
                 continue
@@ -322,7 +321,7 @@ class MusicServer:
                 continue
             session.urgent = False
             sizes = session.next_chunk_sizes(1 if session.pacing.realtime else ASAP_BATCH)
-            if session.playback is not PlaybackState.PLAYING:
+            if not session.streaming:
                 continue
             blocks = await asyncio.get_running_loop().run_in_executor(
                 self._renderers[session.pacing.realtime], session.render, sizes)

@@ -223,13 +223,15 @@ class Stage:
                 dropped = player.dropped_frames
             if ring.frames_written_total != written:
                 written, last_arrival = ring.frames_written_total, time.monotonic()
-            # A pause sent ahead (at=) holds the stream later: wait until audio stops arriving.
+            # A pause sent ahead (at=) holds the stream later, and a STOP's ending plays on for seconds:
+            # wait until audio stops arriving (and resume if it comes again: the ending went on).
             playing = session.playback_state is PlaybackState.PLAYING
-            held = not playing and time.monotonic() - last_arrival > 0.06
-            if held and player.state is PlaybackState.PLAYING and ring.fill_seconds <= min(0.12, self.buffer_s):
+            arriving = time.monotonic() - last_arrival <= 0.06
+            if not playing and not arriving and player.state is PlaybackState.PLAYING \
+                    and ring.fill_seconds <= min(0.12, self.buffer_s):
                 log.debug("stream held: device paused with %.0f ms buffered", ring.fill_seconds * 1000)
                 player.pause()
-            elif playing and player.state is PlaybackState.PAUSED and ring.fill_seconds >= self.buffer_s:
+            elif (playing or arriving) and player.state is PlaybackState.PAUSED and ring.fill_seconds >= self.buffer_s:
                 log.debug("stream playing: device resumed with %.0f ms buffered", ring.fill_seconds * 1000)
                 player.resume()
             await asyncio.sleep(0.01)

@@ -127,8 +127,8 @@ def test_help_lists_every_helper_in_one_line_each(tmp_path):
 def test_ctrl_c_interrupts_the_running_line_and_the_music_plays_on(tmp_path):
     out = tmp_path / "take.wav"
     child = start(tmp_path, str(PRESET), "--no-audio", "--record", str(out))
-    child.sendline("await asyncio.sleep(30)")
-    child.expect("sleep")
+    child.sendline('print("the line " + "runs"); await asyncio.sleep(30)')
+    child.expect("the line runs")  # its output, not the echo: a Ctrl-C sent before the line starts meets the prompt
     child.sendintr()
     child.expect(PROMPT, timeout=5)
     assert "KeyboardInterrupt (the music plays on)" in child.before

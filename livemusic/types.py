@@ -4,7 +4,8 @@ Python names are snake_case; the wire is camelCase (both spellings are
 accepted on input, as Google's service does). Ranges are enforced with
 errors that name the field and the allowed range. Wherever a model is
 expected, a plain dict or the equivalent ``google.genai.types`` object is
-accepted too, so code written for Google's SDK works unchanged.
+accepted too, so code written for Google's SDK works unchanged (all of this
+is the models' base, :mod:`livemusic.wire_model`).
 
 Client models forbid unknown keys (Google's service rejects them); server
 models ignore unknown keys (a client must tolerate new fields).
@@ -16,21 +17,11 @@ import base64
 import binascii
 import math
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    StringConstraints,
-    ValidationError,
-    field_serializer,
-    field_validator,
-    model_validator,
-)
-from pydantic.alias_generators import to_camel
+from pydantic import StringConstraints, field_serializer, field_validator, model_validator
 
-from livemusic.errors import InvalidConfigError
+from livemusic.wire_model import ServerModel, WireModel, in_range
 
 SAMPLE_RATE = 48_000
 CHANNELS = 2
@@ -104,88 +95,6 @@ class PlaybackState(str, Enum):
         return self
 
 
-def _in_range(lo: float, hi: float):
-    """A validator that rejects values outside ``[lo, hi]`` naming the range."""
-
-    def check(value: float) -> float:
-        if value is None:
-            return value
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"must be a finite number between {lo} and {hi}, got {value}")
-        if not lo <= value <= hi:
-            raise ValueError(f"must be between {lo} and {hi}, got {value}")
-        return value
-
-    return AfterValidator(check)
-
-
-def _from_foreign(data: Any) -> Any:
-    """Accept ``google.genai`` (or any pydantic) objects by dumping them to a dict."""
-    if isinstance(data, BaseModel):
-        return data.model_dump(exclude_none=True)
-    return data
-
-
-class WireModel(BaseModel):
-    """Base of all wire models: camelCase aliases, snake_case accepted, immutable."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        frozen=True,
-        extra="forbid",
-        use_enum_values=False,
-    )
-
-    #: Dotted wire paths (``*``: any item) of base64 payloads in this message, for the codec.
-    BINARY_PATHS: ClassVar[tuple[str, ...]] = ()
-    #: Validation context the codec decodes this message with (e.g. leniency towards unknown fields).
-    DECODE_CONTEXT: ClassVar[dict[str, Any] | None] = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _accept_foreign(cls, data: Any) -> Any:
-        if isinstance(data, BaseModel) and not isinstance(data, cls):
-            return _from_foreign(data)
-        return data
-
-    @classmethod
-    def parse(cls, data: Any) -> Self:
-        """Validate ``data`` (model, dict or SDK object), raising :class:`InvalidConfigError`."""
-        if isinstance(data, cls):
-            return data
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            raise invalid_config(exc) from None
-
-    def to_wire(self) -> dict[str, Any]:
-        """The camelCase JSON-ready dict of this model, without unset fields."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-class ServerModel(WireModel):
-    """Server-to-client models ignore keys they do not know."""
-
-    model_config = ConfigDict(extra="ignore")
-
-
-def invalid_config(exc: ValidationError) -> InvalidConfigError:
-    """Turn a pydantic error into one message naming each field and what it allows."""
-    parts = []
-    first_field = None
-    for err in exc.errors(include_url=False):
-        loc = ".".join(to_camel(str(p)) if isinstance(p, str) else str(p) for p in err["loc"])
-        first_field = first_field or loc or None
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field"
-        elif err["type"] == "enum":
-            msg = f"must be one of {err.get('ctx', {}).get('expected', '')}, got {err.get('input')!r}"
-        parts.append(f"{loc}: {msg}" if loc else msg)
-    return InvalidConfigError("; ".join(parts), field=first_field)
-
-
 # --------------------------------------------------------------------------- client -> server
 
 
@@ -208,13 +117,13 @@ class WeightedPrompt(WireModel):
 class LiveMusicGenerationConfig(WireModel):
     """The generation config. Sending one replaces the whole config (unset = default)."""
 
-    temperature: Annotated[float | None, _in_range(0.0, 3.0)] = None
-    top_k: Annotated[int | None, _in_range(1, 1000)] = None
-    seed: Annotated[int | None, _in_range(-(2**31), 2**31 - 1)] = None
-    guidance: Annotated[float | None, _in_range(0.0, 6.0)] = None
-    bpm: Annotated[int | None, _in_range(60, 200)] = None
-    density: Annotated[float | None, _in_range(0.0, 1.0)] = None
-    brightness: Annotated[float | None, _in_range(0.0, 1.0)] = None
+    temperature: Annotated[float | None, in_range(0.0, 3.0)] = None
+    top_k: Annotated[int | None, in_range(1, 1000)] = None
+    seed: Annotated[int | None, in_range(-(2**31), 2**31 - 1)] = None
+    guidance: Annotated[float | None, in_range(0.0, 6.0)] = None
+    bpm: Annotated[int | None, in_range(60, 200)] = None
+    density: Annotated[float | None, in_range(0.0, 1.0)] = None
+    brightness: Annotated[float | None, in_range(0.0, 1.0)] = None
     scale: Scale | None = None
     mute_bass: bool | None = None
     mute_drums: bool | None = None
@@ -244,7 +153,7 @@ class LiveMusicResume(WireModel):
     """What a client sends to resume: the server's last handle and how far it has received the stream."""
 
     handle: Annotated[str, StringConstraints(max_length=48 * 2**10)]
-    position: Annotated[int, _in_range(0, 2**62)]
+    position: Annotated[int, in_range(0, 2**62)]
 
 
 class LiveMusicClientSetup(WireModel):
@@ -255,14 +164,14 @@ class LiveMusicClientSetup(WireModel):
     #: Sent only to a server that advertised it.
     livemusic_pacing: Literal["realtime", "asap"] | None = None
     #: livemusic extension: chunk length in milliseconds.
-    livemusic_chunk_ms: Annotated[int | None, _in_range(10, 2000)] = None
+    livemusic_chunk_ms: Annotated[int | None, in_range(10, 2000)] = None
     #: livemusic extension: also send stems (drums, bass, harmony, lead) in each chunk.
     livemusic_stems: bool | None = None
     #: livemusic extension: also send the notes the engine played with each chunk (for MIDI).
     livemusic_notes: bool | None = None
     #: livemusic extension: no note starts at or after this stream frame; the stream goes on
     #: with the tails ringing out (a loop render folds them into its start).
-    livemusic_end: Annotated[int | None, _in_range(0, 2**62)] = None
+    livemusic_end: Annotated[int | None, in_range(0, 2**62)] = None
     #: livemusic extension: continue a session from a resumption handle the server sent
     #: (``livemusicResumptionUpdate``), at the client's stream position.
     livemusic_resume: LiveMusicResume | None = None
@@ -290,7 +199,7 @@ class LiveMusicClientMessage(WireModel):
     playback_control: PlaybackControl | None = None
     #: livemusic extension: apply this message when the stream reaches this frame position
     #: (sample-exact scheduling). Sent only to a server that advertised ``at``.
-    livemusic_at: Annotated[int | None, _in_range(0, 2**62)] = None
+    livemusic_at: Annotated[int | None, in_range(0, 2**62)] = None
 
     PAYLOADS: ClassVar[tuple[str, ...]] = ("setup", "client_content", "music_generation_config", "playback_control")
 

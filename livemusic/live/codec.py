@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from livemusic.errors import ProtocolError
-from livemusic.types import WireModel, invalid_config
+from livemusic.wire_model import WireModel, invalid_config
 
 M = TypeVar("M", bound=BaseModel)
 

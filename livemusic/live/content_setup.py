@@ -18,7 +18,7 @@ from typing import Annotated, Any, get_type_hints
 from pydantic import PlainSerializer, TypeAdapter, create_model, field_validator
 
 from livemusic.live.content_parts import Content, ContentModel, camel_keys
-from livemusic.types import _in_range
+from livemusic.wire_model import in_range
 
 #: Free-form JSON objects on the wire whose keys are camelCased at the codec boundary.
 CamelDict = Annotated[dict[str, Any], PlainSerializer(camel_keys, when_used="always")]
@@ -102,10 +102,10 @@ class GenerationConfig(ContentModel):
 
     response_modalities: list[Modality] | None = None
     speech_config: SpeechConfig | None = None
-    temperature: Annotated[float | None, _in_range(0.0, 2.0)] = None
-    top_p: Annotated[float | None, _in_range(0.0, 1.0)] = None
-    top_k: Annotated[float | None, _in_range(1, 1000)] = None
-    max_output_tokens: Annotated[int | None, _in_range(1, 2**31 - 1)] = None
+    temperature: Annotated[float | None, in_range(0.0, 2.0)] = None
+    top_p: Annotated[float | None, in_range(0.0, 1.0)] = None
+    top_k: Annotated[float | None, in_range(1, 1000)] = None
+    max_output_tokens: Annotated[int | None, in_range(1, 2**31 - 1)] = None
     seed: int | None = None
     media_resolution: MediaResolution | None = None
     thinking_config: ThinkingConfig | None = None
@@ -196,8 +196,8 @@ class AutomaticActivityDetection(ContentModel):
     disabled: bool | None = None
     start_of_speech_sensitivity: StartSensitivity | None = None
     end_of_speech_sensitivity: EndSensitivity | None = None
-    prefix_padding_ms: Annotated[int | None, _in_range(0, 2**31 - 1)] = None
-    silence_duration_ms: Annotated[int | None, _in_range(0, 2**31 - 1)] = None
+    prefix_padding_ms: Annotated[int | None, in_range(0, 2**31 - 1)] = None
+    silence_duration_ms: Annotated[int | None, in_range(0, 2**31 - 1)] = None
 
 
 class RealtimeInputConfig(ContentModel):
@@ -213,13 +213,13 @@ class SessionResumptionConfig(ContentModel):
 
 
 class SlidingWindow(ContentModel):
-    target_tokens: Annotated[int | None, _in_range(0, 2**63 - 1)] = None
+    target_tokens: Annotated[int | None, in_range(0, 2**63 - 1)] = None
 
 
 class ContextWindowCompressionConfig(ContentModel):
     """Compress the context when it reaches ``trigger_tokens``, so a session is not limited to 15 minutes."""
 
-    trigger_tokens: Annotated[int | None, _in_range(0, 2**63 - 1)] = None
+    trigger_tokens: Annotated[int | None, in_range(0, 2**63 - 1)] = None
     sliding_window: SlidingWindow | None = None
 
 

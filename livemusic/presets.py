@@ -32,14 +32,13 @@ that change. ``control`` is ``PLAY``, ``PAUSE``, ``STOP`` or
 ``RESET_CONTEXT``. Config keys may be snake_case or camelCase.
 
 :func:`load_preset` raises :class:`~livemusic.errors.PresetError` whose
-message names the file, the line and the field, e.g.
+message names the file, the line and the field (found by :mod:`livemusic.preset_source`), e.g.
 ``presets/x.yaml:12: timeline[2].config.bpm: must be between 60 and 200, got 300``.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -57,12 +56,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic.alias_generators import to_camel, to_snake
 
 from livemusic.errors import InvalidInputError, PresetError
 from livemusic.midi_control import MidiMapping
 from livemusic.music.tempo import TempoMap
 from livemusic.music.timeline import Cue, Timeline
+from livemusic.preset_source import PresetSource, compose, preset_error
 from livemusic.timeparse import BEATS_PER_BAR, DEFAULT_BPM, TimeValue, format_time, parse_time
 from livemusic.types import DEFAULT_MODEL, LiveMusicGenerationConfig, PlaybackControl, WeightedPrompt
 
@@ -145,7 +144,7 @@ class Preset(BaseModel):
     #: Knobs and pads (``livemusic play/repl --midi PORT``); see :mod:`livemusic.midi_control`.
     midi: MidiMapping | None = None
 
-    _source: _Source | None = PrivateAttr(default=None)
+    _source: PresetSource | None = PrivateAttr(default=None)
 
     def __eq__(self, other: object) -> bool:
         # Equal content is an equal preset, wherever it was loaded from.
@@ -183,7 +182,7 @@ class Preset(BaseModel):
         try:
             return self._resolve()
         except _FieldError as exc:
-            raise _preset_error([(exc.loc, exc.message)], self._source) from None
+            raise preset_error([(exc.loc, exc.message)], self._source) from None
 
     def duration_seconds(self) -> float | None:
         """The duration in seconds (bars converted through the bpm history), or ``None``."""
@@ -296,8 +295,8 @@ def load_preset(path: str | os.PathLike[str]) -> Preset:
 
 def parse_preset(text: str, *, path: str = "<preset>", default_name: str = "") -> Preset:
     """Validate preset YAML ``text``; ``path`` is only used in error messages."""
-    root, data = _compose(text, path)
-    source = _Source(path, root)
+    root, data = compose(text, path)
+    source = PresetSource(path, root)
     if data is None:
         raise PresetError(f"{path}:1: the preset is empty (it needs at least prompts)", path=path, line=1)
     if not isinstance(data, dict):
@@ -313,112 +312,10 @@ def parse_preset(text: str, *, path: str = "<preset>", default_name: str = "") -
         preset = Preset.model_validate(data)
     except ValidationError as exc:
         errors = [(err["loc"], _message(err)) for err in exc.errors(include_url=False)]
-        raise _preset_error(errors, source) from None
+        raise preset_error(errors, source) from None
     preset._source = source
     preset.resolved_timeline()  # raises PresetError on time-order and duration errors
     return preset
-
-
-def _compose(text: str, path: str) -> tuple[yaml.Node | None, Any]:
-    """The node tree (for line numbers) and the data, from one parse."""
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-        if root is None:
-            return None, None
-        _check_duplicate_keys(root, path)
-        return root, loader.construct_document(root)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        where = f"{path}:{line}" if line else path
-        problem = " ".join(part for part in (exc.context, exc.problem) if part)
-        column = f" (column {mark.column + 1})" if mark else ""
-        raise PresetError(f"{where}: YAML syntax error: {problem}{column}", path=path, line=line) from None
-    except yaml.YAMLError as exc:
-        raise PresetError(f"{path}: YAML error: {exc}", path=path) from None
-    finally:
-        loader.dispose()
-
-
-def _check_duplicate_keys(node: yaml.Node, path: str) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen = set()
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                if key.value in seen:
-                    line = key.start_mark.line + 1
-                    raise PresetError(f"{path}:{line}: {key.value}: duplicate key", path=path, line=line,
-                                      field=key.value)
-                seen.add(key.value)
-            _check_duplicate_keys(value, path)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _check_duplicate_keys(item, path)
-
-
-@dataclass(frozen=True)
-class _Source:
-    """Where a preset came from: its path and YAML node tree, to find the line of a field."""
-
-    path: str
-    root: yaml.Node | None
-
-    def locate(self, loc: tuple[str | int, ...]) -> tuple[int | None, str]:
-        """The line of the node at pydantic ``loc`` and the field spelled as in the file."""
-        node = self.root
-        field = ""
-        parts = list(loc)
-        while parts:
-            part = parts.pop(0)
-            found = None
-            if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-                for key, value in node.value:
-                    if isinstance(key, yaml.ScalarNode) and key.value in (part, to_camel(part), to_snake(part)):
-                        found, field = value, f"{field}.{key.value}" if field else key.value
-                        break
-            elif isinstance(node, yaml.MappingNode) and isinstance(part, int) and any(
-                    isinstance(key, yaml.ScalarNode) and key.value == str(part) for key, _ in node.value):
-                # A mapping keyed by numbers (a midi: section's CC and note numbers).
-                found = next(value for key, value in node.value if isinstance(key, yaml.ScalarNode)
-                             and key.value == str(part))
-                field += f"[{part}]"
-            elif isinstance(node, yaml.MappingNode) and isinstance(part, int) and part < len(node.value):
-                # A {text: weight} mapping validated as a list of prompts.
-                key, value = node.value[part]
-                field += f"[{key.value!r}]" if isinstance(key, yaml.ScalarNode) else f"[{part}]"
-                found = value
-                if parts and parts[0] in ("text", "weight"):
-                    found = key if parts.pop(0) == "text" else value
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-                found, field = node.value[part], f"{field}[{part}]"
-            if found is None:
-                field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
-                field += "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
-                break
-            node = found
-        line = node.start_mark.line + 1 if node is not None else None
-        return line, field
-
-
-def _preset_error(errors: list[tuple[tuple[str | int, ...], str]], source: _Source | None) -> PresetError:
-    lines = []
-    first: tuple[int | None, str] | None = None
-    path = source.path if source else None
-    for loc, message in errors:
-        if source is not None:
-            line, field = source.locate(loc)
-        else:
-            line, field = None, _dotted(loc)
-        first = first or (line, field)
-        where = f"{path}:{line}: " if path and line else (f"{path}: " if path else "")
-        lines.append(f"{where}{field}: {message}" if field else f"{where}{message}")
-    line, field = first or (None, None)
-    return PresetError("\n".join(lines), path=path, line=line, field=field)
-
-
-def _dotted(loc: tuple[str | int, ...]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc))
 
 
 _FIELDS = {

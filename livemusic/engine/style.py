@@ -12,9 +12,9 @@ interpolation; instrument sounds are blended as sounds (each rendered as
 designed), not as hybrids of their parameters. Words the vocabulary does not
 know resolve to the nearest known terms by character similarity.
 
-To add a style, add an entry to ``GENRES``, ``INSTRUMENTS`` or ``MOODS`` (and
-spellings to ``ALIASES``) in :mod:`vocabulary`; to add an instrument sound, add a
-timbre to ``TIMBRES`` in :mod:`fields`; grooves and patterns live in :mod:`patterns`.
+To add a style, add an entry to ``GENRES`` in :mod:`genres`, or to ``INSTRUMENTS``
+or ``MOODS`` in :mod:`vocabulary` (and spellings to ``ALIASES`` in :mod:`aliases`);
+to add an instrument sound, add a timbre to ``TIMBRES`` in :mod:`fields`; grooves and patterns live in :mod:`patterns`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ from livemusic.engine.fields import (
     kit_values, timbre_values,
 )
 from livemusic.engine.timbre import Timbre
-from livemusic.engine.vocabulary import ALIASES, GENRES, STOPWORDS, TERM_WEIGHT, VOCABULARY
+from livemusic.engine.aliases import ALIASES
+from livemusic.engine.genres import GENRES
+from livemusic.engine.vocabulary import STOPWORDS, TERM_WEIGHT, VOCABULARY
 from livemusic.types import LiveMusicFilteredPrompt, WeightedPrompt
 
 # --------------------------------------------------------------------------- the style vector

@@ -8,7 +8,6 @@ be scheduled at an exact stream position (the ``at`` extension).
 
 from __future__ import annotations
 
-import asyncio
 import bisect
 from dataclasses import dataclass, field
 
@@ -20,6 +19,7 @@ from livemusic.engine.style import filtered_prompts
 from livemusic.live import codec
 from livemusic.server.pacing import Pacing
 from livemusic.server.resume import ResumeState
+from livemusic.server.wakeup import Wakeup
 from livemusic.types import (
     MIME_TYPE,
     SAMPLE_RATE,
@@ -91,7 +91,7 @@ class MusicSession:
         self.ending: int | None = None
         self._pending: list[_Pending] = []
         self._seq = 0
-        self.changed = asyncio.Event()
+        self.changed = Wakeup()
         #: An untimed message arrived: render the next chunk at once (one chunk past the lead).
         self.urgent = False
         self.outbox: list[LiveMusicServerMessage] = []

@@ -316,8 +316,7 @@ class MusicServer:
                 continue
             delay = pacer.delay(time.monotonic(), session.position, urgent=session.urgent)
             if delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(session.changed.wait(), delay)
+                await session.changed.wait(delay)
                 continue
             session.urgent = False
             sizes = session.next_chunk_sizes(1 if session.pacing.realtime else ASAP_BATCH)

@@ -15,13 +15,14 @@ import asyncio
 import math
 import re
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from livemusic.errors import InvalidInputError
+from livemusic.keys import parse_key
+from livemusic.live_options import LiveOptions, client_for
 from livemusic.midi_control import (
     MidiMapper,
     MidiMapping,
@@ -36,7 +37,7 @@ from livemusic.music.embedded import EmbeddedEngine
 from livemusic.music.schedule import MODEL_LATENCY
 from livemusic.music.tempo import TempoMap
 from livemusic.music.timeline import mix_weights, prompt_list
-from livemusic.music.session import AsyncLiveMusic, AsyncMusicSession
+from livemusic.music.session import AsyncMusicSession
 from livemusic.stage import BUFFER_MS, Stage, chunk_ms_for
 from livemusic.timeparse import BEATS_PER_BAR, DEFAULT_BPM
 from livemusic.types import LiveMusicGenerationConfig, Scale
@@ -59,58 +60,6 @@ FADE_RATE = 8.0
 _MARGIN_S = 0.03
 _PARTS = ("drums", "bass")
 _AT = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*)?(bars?|beats?)\s*$", re.IGNORECASE)
-_NOTES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
-
-
-def parse_key(name: str | Scale) -> Scale:
-    """``"A minor"``, ``"F# major"``, ``"Bb minor"``, ``"g flat major"`` or a Scale name -> :class:`Scale`."""
-    if isinstance(name, Scale):
-        return name
-    text = str(name).strip()
-    if text.upper() in Scale.__members__:
-        return Scale[text.upper()]
-    found = re.fullmatch(r"([a-g])\s*(#|b|sharp|flat)?\s*(major|minor|maj|min|m)?", text.lower().replace("-", " "))
-    if not found:
-        raise InvalidInputError(f"key: expected a key such as 'A minor' or 'F# major', got {name!r}")
-    note, accidental, mode = found.groups()
-    pitch = (_NOTES[note] + {"#": 1, "sharp": 1, "b": -1, "flat": -1}.get(accidental or "", 0)) % 12
-    minor = mode in ("minor", "min", "m")
-    for scale in Scale:
-        if scale is Scale.SCALE_UNSPECIFIED:
-            continue
-        if ((scale.tonic + 9) % 12 if minor else scale.tonic) == pitch:
-            return scale
-    raise InvalidInputError(f"key: no scale for {name!r}")  # pragma: no cover - every pitch has one
-
-
-@dataclass(frozen=True)
-class LiveOptions:
-    """Where and how a live session plays (the flags of ``livemusic repl``)."""
-
-    record: Path | None = None
-    device: str | None = None
-    buffer_ms: int | None = None
-    backend: str | None = None
-    url: str | None = None
-    api_key: str | None = None
-    audio: bool = True
-    #: A MIDI input port (name or part of it) whose knobs and pads steer the music.
-    midi: str | None = None
-
-
-async def client_for(options: LiveOptions, preset: Preset | None,
-                     engine: EmbeddedEngine | None = None) -> AsyncLiveMusic:
-    """The client the options (then the preset) choose; an engine spawned early is stopped if unused."""
-    try:
-        client = AsyncLiveMusic(api_key=options.api_key, url=options.url or (preset.url if preset else None),
-                                backend=options.backend or (preset.backend if preset else None), engine=engine)
-    except BaseException:
-        if engine is not None:
-            await engine.stop()
-        raise
-    if engine is not None and client.backend != "embedded":
-        await engine.stop()
-    return client
 
 
 class Controls:

@@ -96,7 +96,9 @@ class Bus:
         sr, n = self.sample_rate, self.block
         beat_s = 60.0 / bpm
         step = 1.0 / (beat_s * sr)  # beats per sample
-        phase = (np.arange(n) * step + (start * step) % 1.0) % 1.0  # float64: the phase wraps exactly
+        phase = self._steps * step  # float64: the phase wraps exactly
+        phase += (start * step) % 1.0
+        phase -= np.floor(phase)  # the same as % 1.0 here (positive), at a tenth of its cost
         since = (phase * beat_s).astype(F32)  # seconds since the beat
         env = np.minimum(since * F32(250.0), F32(1.0)) * np.exp(since * F32(-4.0 / beat_s))
         env *= _ramp(self._steps, self._pump, depth)

@@ -121,18 +121,14 @@ def chord_sound(notes: list[Event], fx: StyleSettings, brightness: float, sr: in
     voicing = tuple((e.midi, round(e.pan, 2)) for e in notes)
     key = ("chord", tuple(k for _, k, _ in sounds), tuple(w for _, _, w in sounds), voicing, n_on, held, vq, bq, sr)
 
-    def voiced(tb: Timbre, tkey: tuple) -> np.ndarray:
-        """The chord's notes in one sound, panned and summed, before any release."""
-        return _stereo_sum([(_tone(tb, tkey, midi, held, vq, bq, 0, sr), _pan_column(pan), 0) for midi, pan in voicing])
-
     def make() -> np.ndarray:
-        # Held length and release, sound by sound: the voiced chords serve every length.
+        # Each note held and released from its cached tone, which serves every length.
         parts = []
         for tb, tkey, weight in sounds:
-            voiced_key = ("voiced", tkey, voicing, held, vq, bq, sr)
-            held_part, tail = _released(_cached(voiced_key, lambda: voiced(tb, tkey)), n_on, tb, sr)
-            gain = F32(weight / vq)
-            parts += [(held_part, gain, 0), (tail, gain, held_part.shape[-1])]
+            for midi, pan in voicing:
+                held_part, tail = _released(_tone(tb, tkey, midi, held, vq, bq, 0, sr), n_on, tb, sr)
+                gains = _pan_column(pan) * F32(weight / vq)
+                parts += [(held_part, gains, 0), (tail, gains, len(held_part))]
         return _stereo_sum(parts)
 
     return STEM_HARM, 0, _cached(key, make), F32(first.vel)

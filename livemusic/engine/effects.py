@@ -55,25 +55,34 @@ class Widener:
         self.delays = [int(d * sr) for d in delays]
         self.highpass = highpass
         self.average = max(int(0.0015 * sr), 1)
-        # Each mid's last samples: the delay, and the moving average's window before it.
-        self.hist = [np.zeros(d + self.average, F32) for d in self.delays]
+        # Each stem's mid: its last samples (the delay, and the moving average's window before
+        # it), then the block's. Kept from block to block, like the side's scratch.
+        self.lines = [np.zeros(d + self.average, F32) for d in self.delays]
+        self.side = np.zeros(0, F32)
 
     def process(self, stems: list[np.ndarray], gains: tuple[float, ...]) -> None:
         """Widen each stem ``(2, n)`` in place: side = ``gains[k]`` times the delayed mid."""
         m = self.average
         for k, (stem, gain, delay) in enumerate(zip(stems, gains, self.delays)):
-            n = stem.shape[1]
-            mid = stem[0] + stem[1]
+            n, keep = stem.shape[1], delay + m
+            line = self.lines[k]  # sample j is at time j - keep
+            if len(line) == keep + n:
+                line[:keep] = line[n:]
+            else:  # the first block (or a new block size)
+                line = self.lines[k] = np.concatenate([line[-keep:], np.zeros(n, F32)])
+            mid = np.add(stem[0], stem[1], out=line[keep:])
             mid *= F32(0.5)
-            line = np.concatenate([self.hist[k], mid])  # sample j is at time j - (delay + m)
-            self.hist[k] = line[-(delay + m):]
             if gain < 0.01:
                 continue
-            side = line[m:m + n].copy()  # the mid ``delay`` samples ago
+            if len(self.side) != n:
+                self.side = np.zeros(n, F32)
+            delayed = line[m:m + n]  # the mid ``delay`` samples ago
             if self.highpass[k]:
                 total = np.cumsum(line[:m + n].astype(np.float64))  # converted first: twice as fast
-                side -= ((total[m:m + n] - total[:n]) / m).astype(F32)
-            side *= F32(gain)
+                side = np.subtract(delayed, ((total[m:m + n] - total[:n]) / m).astype(F32), out=self.side)
+                side *= F32(gain)
+            else:
+                side = np.multiply(delayed, F32(gain), out=self.side)
             stem[0] += side
             stem[1] -= side
 

@@ -20,7 +20,12 @@ class SoundCache:
         self._items.clear()
         self._samples = 0
 
-    def get(self, key: tuple, make) -> np.ndarray:
+    def get(self, key: tuple, make, spare: bool = False) -> np.ndarray:
+        """The sound cached under ``key``, else ``make()``'s, cached.
+
+        A ``spare`` sound (one only used to build others, such as a chord's notes) joins at
+        the old end: when the cache is full, such sounds leave before the sounds played.
+        """
         item = self._items.get(key)
         if item is not None:
             self._items.move_to_end(key)
@@ -28,6 +33,8 @@ class SoundCache:
         item = _in_own_pages(make())
         item.setflags(write=False)
         self._items[key] = item
+        if spare:
+            self._items.move_to_end(key, last=False)
         self._samples += item.size
         self._trim()
         return item

@@ -126,7 +126,8 @@ def chord_sound(notes: list[Event], fx: StyleSettings, brightness: float, sr: in
         parts = []
         for tb, tkey, weight in sounds:
             for midi, pan in voicing:
-                held_part, tail = _released(_tone(tb, tkey, midi, held, vq, bq, 0, sr), n_on, tb, sr)
+                tone = _tone(tb, tkey, midi, held, vq, bq, 0, sr, spare=True)  # the chord is what is kept
+                held_part, tail = _released(tone, n_on, tb, sr)
                 gains = _pan_column(pan) * F32(weight / vq)
                 parts += [(held_part, gains, 0), (tail, gains, len(held_part))]
         return _stereo_sum(parts)
@@ -228,15 +229,18 @@ def _stereo_sum(parts: list[tuple[np.ndarray, np.ndarray | np.float32, int]]) ->
     return out
 
 
-def _tone(tb: Timbre, tkey: tuple, midi: float, held: float, vq: float, bq: int, var: int, sr: int) -> np.ndarray:
+def _tone(tb: Timbre, tkey: tuple, midi: float, held: float, vq: float, bq: int, var: int, sr: int,
+          spare: bool = False) -> np.ndarray:
     """The cached rendering of a note held for length class ``held``, release included.
 
     One rendering per pitch and length class serves every note held at most that long.
+    ``spare``: see :meth:`SoundCache.get`.
     """
     if tkey[0] == "sample":  # a SoundFont's program (see StyleSettings)
         _, bank, program = tkey
-        return _cached(("tone", tkey, midi, held, vq, sr), lambda: bank.note(program, midi, held, vq))
-    return _cached(("tone", tkey, midi, held, vq, bq, var, sr), lambda: render_tone(tb, midi, held, vq, bq / 8, sr, var))
+        return _cached(("tone", tkey, midi, held, vq, sr), lambda: bank.note(program, midi, held, vq), spare)
+    return _cached(("tone", tkey, midi, held, vq, bq, var, sr), lambda: render_tone(tb, midi, held, vq, bq / 8, sr, var),
+                   spare)
 
 
 def _released(base: np.ndarray, n_on: int, tb: Timbre, sr: int) -> tuple[np.ndarray, np.ndarray]:
@@ -271,7 +275,7 @@ def _nearest_midi(hz: float, pc: int) -> int:
     return min((base + d for d in range(-6, 7) if (base + d) % 12 == pc), key=lambda x: abs(x - m))
 
 
-def _cached(key: tuple, make) -> np.ndarray:
+def _cached(key: tuple, make, spare: bool = False) -> np.ndarray:
     with _CACHE_LOCK:
         hit = _CACHE._items.get(key)
         if hit is not None:
@@ -279,4 +283,4 @@ def _cached(key: tuple, make) -> np.ndarray:
             return hit
     wave = make()
     with _CACHE_LOCK:
-        return _CACHE.get(key, lambda: wave)
+        return _CACHE.get(key, lambda: wave, spare)

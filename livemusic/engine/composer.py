@@ -93,6 +93,7 @@ class Composer(Parts):
         self.first_bar = True
         self.finished = False  # the closing chord has been struck: no bar follows
         self.phrygian = False  # the phrase's progression centres on the Phrygian degree
+        self.pushed_chord = False  # a loop's first chord comes early, from its last bar (see Parts._harmony)
 
     # ----------------------------------------------------------------- planning
 

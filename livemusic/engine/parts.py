@@ -67,11 +67,14 @@ class Parts:
         self.voicing = notes
         return notes
 
+    def _last_and(self, bar: Bar, s: int) -> bool:
+        """Whether this is the "and" of 4 of a loop's last bar (which leads into its first)."""
+        return s == 14 and self.loop_end is not None and bar.index == self.phrase.length - 1
+
     def _pickup(self, bar: Bar, s: int, stem: int) -> bool:
         """Whether a part plays a pickup here: a loop's last bar leads into its first, so a part that played
         in it but fell silent before beat 4 plays on the "and" of 4 (into beat 1, where the loop starts again)."""
-        return (s == 14 and self.loop_end is not None and bar.index == self.phrase.length - 1
-                and 0.0 < bar.until[stem] < 12)
+        return self._last_and(bar, s) and 0.0 < bar.until[stem] < 12
 
     # ----------------------------------------------------------------- one step
 
@@ -214,11 +217,15 @@ class Parts:
         chord_steps = (8 if len(bar.chords) == 2 else 16) if self.phrase.per_bar else 32
         p = max(d.harm_p_sharp[s], d.harm_start_p) if chord_start else d.harm_p_sharp[s]
         centre = self._centre(d, ctl, 62.0)
-        push = self._pickup(bar, s, STEM_HARM) and d.power <= 0.5
+        strike = bar.harm_u[s] < p or (chord_start and w["pad"] > 0.25)
+        if strike and s == 0 and bar.index == 0 and self.loop_end is not None and d.power <= 0.5:
+            self.pushed_chord = True  # a loop's first chord is struck on the "and" of 4 of its last bar
+            strike = False
+        push = d.power <= 0.5 and (self._pickup(bar, s, STEM_HARM) or self.pushed_chord and self._last_and(bar, s))
         if push:  # the loop's first chord, pushed: held into beat 1
             chord, chord_steps = self.phrase.progression[0], 20  # rings to the end of beat 1
         pcs = self.chord_pcs(chord, d.ext)
-        if bar.harm_u[s] < p or (chord_start and w["pad"] > 0.25) or push:
+        if strike or push:
             if d.power > 0.5:  # power chord: root, fifth and octave, low
                 root = harmony.nearest(pcs[0], centre - 12)
                 notes = [root, root + (self.pc(chord + 4) - pcs[0]) % 12, root + 12]
@@ -230,6 +237,8 @@ class Parts:
             length = sum(wt * ln for wt, ln in lengths) / total * sec * 0.97
             if chord_start and w["pad"] > 0.25:
                 length = max(length, chord_steps * sec * 0.97 * w["pad"] / max(w["pad"], 0.5))
+            if push:  # held across the seam, whatever the articulation
+                length = max(length, (chord_steps - s) * sec * 0.97)
             bar.until[STEM_HARM] = max(bar.until[STEM_HARM], s + length / sec)
             strum = (w["strum"] + 1.5 * w["rasgueado"]) * 0.012 * self.sr
             vel = level * 0.55 * (0.8 + 0.35 * bar.vel_u[2, s]) * (1.0 if chord_start else 0.8)

@@ -16,7 +16,9 @@ follow the tempo map of a preset's timeline.
 A loop (``loop=True``) is rendered past its end with no note starting there
 (the ``end`` extension), so what follows the end is exactly the reverb,
 echoes and releases of the loop's own notes; those tails are added onto the
-start. Played back to back, the loop then sounds like the music repeating.
+start, and its last beat is brought near its first in loudness
+(:mod:`~livemusic.music.seam`). Played back to back, the loop then sounds
+like the music repeating.
 On Google's hosted model the same call works at the model's pace; stems,
 MIDI and loops need livemusic's engine and raise a clear error there.
 """
@@ -32,11 +34,10 @@ from typing import Any
 import numpy as np
 
 from livemusic.audio.pcm import decode_pcm
-from livemusic.engine.master import k_weighting
-from livemusic.engine.filters import response
 from livemusic.errors import InvalidInputError
 from livemusic.music.clip import Clip, estimate_key
 from livemusic.music.schedule import Scheduler
+from livemusic.music.seam import join
 from livemusic.music.timeline import Timeline
 from livemusic.music.session import AsyncLiveMusic, AsyncMusicSession
 from livemusic.presets import Preset, load_preset
@@ -45,8 +46,6 @@ from livemusic.types import DEFAULT_MODEL, SAMPLE_RATE, LiveMusicGenerationConfi
 
 #: How far past a loop's end its tails are rendered at most (they ring out within about 5 s).
 LOOP_TAIL_SECONDS = 8.0
-#: The loudness a loop is brought to (ungated; about -14 LUFS integrated, as the engine's program).
-LOOP_LUFS = -13.2
 #: A loop's notes end this many frames before its exact end: the engine's bar lines are whole frames,
 #: rounded bar by bar, so the next bar's downbeat can fall a few frames early (5 ms; no note is that close).
 LOOP_END_MARGIN = 240
@@ -114,7 +113,7 @@ async def arender(prompts: Any = None, config: Any = None, *, preset: str | Path
                                   progress=progress)
     audio, stem_audio, notes = received
     if loop:
-        audio, stem_audio = _fold(audio, stem_audio, plan.frames)
+        audio, stem_audio = join(audio, stem_audio, plan.frames, plan.timeline.tempo.bpm_at(0.0))
         # A note begun just before the end is heard after it (the limiter's look-ahead): at the start.
         notes = sorted((n.model_copy(update={"frame": n.frame % plan.frames}) for n in notes), key=lambda n: n.frame)
     key = estimate_key(notes, plan.timeline.config.scale)
@@ -225,42 +224,3 @@ def _float(blocks: list[np.ndarray]) -> np.ndarray:
     if not blocks:
         return np.zeros((0, 2), np.float32)
     return np.concatenate(blocks).astype(np.float32) / np.float32(32768.0)
-
-
-def _fold(audio: np.ndarray, stems: dict[str, np.ndarray],
-          frames: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Add what follows the first ``frames`` onto their start (wrapping for tails longer than the loop).
-
-    The engine plays a loop at a constant gain; the folded loop is then brought to
-    the program loudness as a whole (:data:`LOOP_LUFS`), or less should its peak
-    exceed full scale. Stems get the same gain.
-    """
-    def fold(x: np.ndarray) -> np.ndarray:
-        out = x[:frames].copy()
-        for start in range(frames, len(x), frames):
-            piece = x[start:start + frames]
-            out[: len(piece)] += piece
-        return out
-
-    looped = fold(audio)
-    looped_stems = {name: fold(stem) for name, stem in stems.items()}
-    gain = 10 ** ((LOOP_LUFS - _loudness(looped)) / 20)
-    gain = min(gain, 1.0 / max(float(np.abs(looped).max(initial=0.0)), 1e-9))
-    looped *= np.float32(gain)
-    for stem in looped_stems.values():
-        stem *= np.float32(gain)
-    return looped, looped_stems
-
-
-def loop_k_weighted(loop: np.ndarray) -> np.ndarray:
-    """``loop`` through the BS.1770 K-weighting filter as it repeats (the filter wraps around, as playback does)."""
-    spectrum = np.fft.rfft(loop.astype(np.float64), axis=0)
-    for section in k_weighting(SAMPLE_RATE):
-        spectrum *= response(section[:3], section[3:], len(loop))[:, None]
-    return np.fft.irfft(spectrum, len(loop), axis=0)
-
-
-def _loudness(loop: np.ndarray) -> float:
-    """The K-weighted loudness (BS.1770, ungated) of a loop as it repeats (so measured over its period)."""
-    power = float(np.mean(loop_k_weighted(loop) ** 2, axis=0).sum())
-    return -0.691 + 10 * np.log10(power + 1e-20)

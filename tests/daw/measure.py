@@ -34,6 +34,14 @@ def beat_loudness(audio: np.ndarray, bpm: float) -> np.ndarray:
     return -0.691 + 10 * np.log10(np.array(power) + 1e-20)
 
 
+def level_steps(audio: np.ndarray, window: int = 50 * MS) -> np.ndarray:
+    """How much the level (dB, mean power of both channels) changes from each ``window`` of frames to the next."""
+    power = (audio.astype(np.float64) ** 2).sum(axis=1)
+    count = len(power) // window
+    level = 10 * np.log10(power[: count * window].reshape(count, window).mean(axis=1) + 1e-12)
+    return np.abs(np.diff(level))
+
+
 def onset_frames(stem: np.ndarray, rise_db: float = 6.0, highs: bool = False) -> np.ndarray:
     """Frames where the stem's 1 ms level rises by ``rise_db`` or more within 1 ms (the steepest point of each rise).
 

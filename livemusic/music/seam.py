@@ -1,0 +1,105 @@
+"""Where a loop joins itself: its tails folded into its start, its loudness as it repeats, a swell on its last beat.
+
+A loop is rendered past its end with no note starting there, so what follows
+the end is exactly the reverb, echoes and releases of the loop's own notes;
+:func:`join` adds those tails onto the start, so that played back to back the
+loop sounds like the music repeating. Music often leads into its downbeat
+more quietly (or, a drum fill, more loudly) than the downbeat itself; as a
+loop that is a jump in level at every repeat. So the last beat is brought to
+within :data:`SWELL_TOLERANCE_LU` of the first by a gain that swells (or dips)
+smoothly over it and is back at unity at the seam (at most
+:data:`SWELL_MAX_DB` at the middle of the beat). Loudness here is BS.1770's
+K-weighted power, ungated, measured on the loop as it repeats (the filter
+wraps around, as playback does).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from livemusic.engine.filters import response
+from livemusic.engine.master import k_weighting
+from livemusic.types import SAMPLE_RATE
+
+#: The loudness a loop is brought to (ungated; about -14 LUFS integrated, as the engine's program).
+LOOP_LUFS = -13.2
+#: The swell's largest gain either way, at the middle of the last beat (dB).
+SWELL_MAX_DB = 6.0
+#: A last beat this close to the first in loudness is left as it is (LU).
+SWELL_TOLERANCE_LU = 0.5
+
+
+def join(audio: np.ndarray, stems: dict[str, np.ndarray], frames: int,
+         bpm: float) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The loop of ``frames`` frames at ``bpm`` from a render that runs past its end, and its stems.
+
+    The tails are folded into the start, the last beat swelled toward the first's
+    loudness, and the loop brought to :data:`LOOP_LUFS` as a whole (less should its
+    peak exceed full scale). Stems get the same gains, so they still sum to the mix.
+    """
+    looped = fold(audio, frames)
+    looped_stems = {name: fold(stem, frames) for name, stem in stems.items()}
+    envelope = swell(looped, bpm)
+    gain = 10 ** ((LOOP_LUFS - loudness(looped * envelope)) / 20)
+    gain = min(gain, 1.0 / max(float(np.abs(looped * envelope).max(initial=0.0)), 1e-9))
+    envelope *= np.float32(gain)
+    looped *= envelope
+    for stem in looped_stems.values():
+        stem *= envelope
+    return looped, looped_stems
+
+
+def fold(x: np.ndarray, frames: int) -> np.ndarray:
+    """The first ``frames`` of ``x`` with what follows added onto their start (wrapping for tails longer
+    than the loop)."""
+    out = x[:frames].copy()
+    for start in range(frames, len(x), frames):
+        piece = x[start:start + frames]
+        out[: len(piece)] += piece
+    return out
+
+
+def swell(loop: np.ndarray, bpm: float) -> np.ndarray:
+    """Per-frame gains, shape ``(frames, 1)``: 1 except over the last beat, where they swell (or dip) and
+    come back so that its loudness is within :data:`SWELL_TOLERANCE_LU` of the first beat's."""
+    frames = len(loop)
+    envelope = np.ones((frames, 1), np.float32)
+    beat = min(round(60.0 / bpm * SAMPLE_RATE), frames // 2)
+    if beat < 2:
+        return envelope
+    power = np.sum(loop_k_weighted(loop) ** 2, axis=1)
+    first, last = power[:beat].mean(), power[-beat:]
+    gap = 10 * np.log10((first + 1e-20) / (last.mean() + 1e-20))
+    if abs(gap) <= SWELL_TOLERANCE_LU:
+        return envelope
+    target = first * 10 ** (-np.clip(gap, -SWELL_TOLERANCE_LU, SWELL_TOLERANCE_LU) / 10)
+    shape = np.sin(np.pi * np.arange(beat) / beat) ** 2
+    lo, hi = (0.0, SWELL_MAX_DB) if gap > 0 else (-SWELL_MAX_DB, 0.0)
+    for _ in range(30):  # the beat's power grows with the gain: bisect for the target
+        db = (lo + hi) / 2
+        lo, hi = (db, hi) if np.mean(last * 10 ** (db * shape / 10)) < target else (lo, db)
+    envelope[-beat:, 0] = 10 ** ((lo + hi) / 2 * shape / 20)
+    return envelope
+
+
+def beat_loudness(loop: np.ndarray, bpm: float) -> np.ndarray:
+    """The K-weighted loudness (LUFS, ungated) of each beat of ``loop`` as it repeats, one block per beat."""
+    weighted = loop_k_weighted(loop)
+    beat = 60.0 / bpm * SAMPLE_RATE
+    edges = np.round(np.arange(round(len(loop) / beat) + 1) * beat).astype(int)
+    power = [np.mean(weighted[a:b] ** 2, axis=0).sum() for a, b in zip(edges[:-1], edges[1:])]
+    return -0.691 + 10 * np.log10(np.array(power) + 1e-20)
+
+
+def loudness(loop: np.ndarray) -> float:
+    """The K-weighted loudness (BS.1770, ungated) of a loop as it repeats (so measured over its period)."""
+    power = float(np.mean(loop_k_weighted(loop) ** 2, axis=0).sum())
+    return -0.691 + 10 * np.log10(power + 1e-20)
+
+
+def loop_k_weighted(loop: np.ndarray) -> np.ndarray:
+    """``loop`` through the BS.1770 K-weighting filter as it repeats (the filter wraps around, as playback does)."""
+    spectrum = np.fft.rfft(loop.astype(np.float64), axis=0)
+    for section in k_weighting(SAMPLE_RATE):
+        spectrum *= response(section[:3], section[3:], len(loop))[:, None]
+    return np.fft.irfft(spectrum, len(loop), axis=0)

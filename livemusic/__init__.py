@@ -23,7 +23,7 @@ _EXPORTS = {
     **{name: "livemusic.live.content_parts" for name in ("Blob", "Content", "FunctionResponse", "Part")},
     "LiveConnectConfig": "livemusic.live.content_setup",
     "LiveServerMessage": "livemusic.live.content",
-    "AsyncLiveMusic": "livemusic.music.session",
+    "AsyncLiveMusic": "livemusic.music.client",
     "AsyncMusicSession": "livemusic.music.session",
     "LiveMusicError": "livemusic.errors",
     "Clip": "livemusic.music.clip",

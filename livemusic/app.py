@@ -23,9 +23,10 @@ from livemusic.audio.ring import RingBuffer
 from livemusic.controls import Controls, LiveOptions, client_for
 from livemusic.midi_control import MidiMapping
 from livemusic.errors import InvalidInputError
+from livemusic.music.client import AsyncLiveMusic
 from livemusic.music.embedded import EmbeddedEngine
 from livemusic.music.schedule import Scheduler
-from livemusic.music.session import AsyncLiveMusic, AsyncMusicSession
+from livemusic.music.session import AsyncMusicSession
 from livemusic.presets import Preset
 from livemusic.stage import BUFFER_MS, Stage, chunk_ms_for, open_device, recording_path
 from livemusic.music.midi_out import MidiOut, SteppedClock, open_port

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from livemusic.music.session import AsyncLiveMusic
+from livemusic.music.client import AsyncLiveMusic
 from livemusic.music.embedded import EmbeddedEngine
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from livemusic._lazy import lazy_exports
 
 _EXPORTS = {
     "MUSIC": "livemusic.music.session",
-    "AsyncLiveMusic": "livemusic.music.session",
+    "AsyncLiveMusic": "livemusic.music.client",
     "AsyncMusicSession": "livemusic.music.session",
     "EmbeddedEngine": "livemusic.music.embedded",
 }

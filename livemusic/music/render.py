@@ -35,11 +35,12 @@ import numpy as np
 
 from livemusic.audio.pcm import decode_pcm
 from livemusic.errors import InvalidInputError
+from livemusic.music.client import AsyncLiveMusic
 from livemusic.music.clip import Clip, estimate_key
 from livemusic.music.schedule import Scheduler
 from livemusic.music.seam import join
 from livemusic.music.timeline import Timeline
-from livemusic.music.session import AsyncLiveMusic, AsyncMusicSession
+from livemusic.music.session import AsyncMusicSession
 from livemusic.presets import Preset, load_preset
 from livemusic.timeparse import BEATS_PER_BAR
 from livemusic.types import DEFAULT_MODEL, SAMPLE_RATE, LiveMusicGenerationConfig, LiveMusicNote, prompts_from

@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 
 from livemusic.engine.dsp import F32, exp_decay, fade_out, finish
-from livemusic.engine.filters import biquad_at, colored_noise, fft_size, filt
+from livemusic.engine.filters import biquad_at, biquad_response, colored_noise, fft_size, filt, kept, ring_time
 from livemusic.engine.oscillators import Wavetable, cycles, sine
 
 
@@ -88,13 +88,18 @@ def render_drum(kind: str, kit: Kit, vel: float, bright: float, sr: float, var: 
     # out, or the cut is a click (a thump for a kick).
     fade_out(x, len(x) // 4)
     dry = _energy_per_peak(x)
-    if kit.room > 0.02:
-        x = _in_room(x, kit.room, sr)
-    if kit.crunch > 0.02 and kind not in _TICKS:
-        x = _sampled(x, kit.crunch, sr)
     # Little above 16 kHz, as from drums through microphones; near Nyquist, partials
     # would peak far between samples (true-peak overs).
-    x = filt(x, "lp", min(16_000.0, 0.35 * sr), 0.7, sr)
+    lowpass = ("lp", min(16_000.0, 0.35 * sr), 0.7)
+    crunched = kit.crunch > 0.02 and kind not in _TICKS
+    if kit.room > 0.02 and not crunched:
+        x = _in_room(x, kit.room, sr, lowpass)  # the room and the lowpass in one transform
+    else:
+        if kit.room > 0.02:
+            x = _in_room(x, kit.room, sr)
+        if crunched:
+            x = _sampled(x, kit.crunch, sr)
+        x = filt(x, *lowpass, sr)
     shape = np.abs(x)
     x = x - shape * F32(x.sum() / max(float(shape.sum()), 1e-9))  # no DC, shaped like the hit
     x = finish(x, vel)
@@ -252,16 +257,34 @@ def _room_ir(sr: float, size: float) -> np.ndarray:
     return ir
 
 
-def _in_room(x: np.ndarray, amount: float, sr: float) -> np.ndarray:
-    """``x`` with a small room's reflections mixed in (``amount`` 0..1), as long as the room rings."""
-    ir = _room_ir(sr, round(amount * 4) / 4)
-    n = len(x) + len(ir) - 1
-    nfft = fft_size(n)
-    wet = np.fft.irfft(np.fft.rfft(x, nfft) * np.fft.rfft(ir, nfft), nfft)[:n].astype(F32)
-    dry_peak = float(np.abs(x).max()) + 1e-9
-    wet *= F32(0.5 * amount * dry_peak / (float(np.abs(wet).max()) + 1e-9))
-    wet[:len(x)] += x
-    fade_out(wet, len(ir) // 4)
+@lru_cache(maxsize=8)  # hits of one kind (their variations) have one length
+def _room_spectrum(sr: float, size: float, nfft: int) -> np.ndarray:
+    """The room's impulse response (see :func:`_room_ir`) as an ``nfft``-point spectrum (read-only)."""
+    spec = np.fft.rfft(_room_ir(sr, size), nfft)
+    spec.setflags(write=False)
+    return spec
+
+
+def _in_room(x: np.ndarray, amount: float, sr: float, lowpass: tuple[str, float, float] | None = None) -> np.ndarray:
+    """``x`` with a small room's reflections mixed in (``amount`` 0..1), as long as the room rings,
+    and through the biquad ``lowpass`` (``(kind, f0, q)``) if given."""
+    size = round(amount * 4) / 4
+    ring = len(_room_ir(sr, size))
+    n = len(x) + ring - 1
+    nfft = fft_size(n + (ring_time(*lowpass[1:], sr) if lowpass else 0))
+    spec = np.fft.rfft(x, nfft)
+    room = spec * kept(_room_spectrum, nfft)(sr, size, nfft)
+    wet = np.fft.irfft(room, nfft)[:n].astype(F32)
+    gain = F32(0.5 * amount * (float(np.abs(x).max()) + 1e-9) / (float(np.abs(wet).max()) + 1e-9))
+    if lowpass is None:
+        wet *= gain
+        wet[:len(x)] += x
+    else:  # the dry hit plus its room, filtered in the spectrum
+        room *= gain
+        room += spec
+        room *= biquad_response(*lowpass, sr, nfft)
+        wet = np.fft.irfft(room, nfft)[:n].astype(F32)
+    fade_out(wet, ring // 4)
     return wet
 
 

@@ -22,7 +22,7 @@ from livemusic.engine.dsp import F32, TWO_PI, noise
 KEEP_NFFT = 1 << 17
 
 
-def _kept(cached, nfft: int):
+def kept(cached, nfft: int):
     """``cached`` (an ``lru_cache`` function) for a transform of ``nfft`` points, or its uncached original."""
     return cached if nfft <= KEEP_NFFT else cached.__wrapped__
 
@@ -69,7 +69,7 @@ def _unit_circle(nfft: int) -> tuple[np.ndarray, np.ndarray]:
 
 def response(b, a, nfft: int) -> np.ndarray:
     """Frequency response of the filter ``b/a`` (at most second order) at the rfft bins."""
-    z1, z2 = _kept(_unit_circle, nfft)(nfft)
+    z1, z2 = kept(_unit_circle, nfft)(nfft)
     b = [float(c) for c in b] + [0.0] * (3 - len(b))
     a = [float(c) for c in a] + [0.0] * (3 - len(a))
     num = np.complex64(b[0]) + np.float32(b[1]) * z1
@@ -116,7 +116,7 @@ def colored_noise(n: int, seed: int, sr: float, *filters: tuple[str, float, floa
     hits of a hi-hat) share one period. The result may be a read-only view.
     """
     nfft = fft_size(n)
-    y = _kept(_filtered_noise, nfft)(nfft, sr, filters)
+    y = kept(_filtered_noise, nfft)(nfft, sr, filters)
     start = seed * 7919 % nfft
     return y[start:start + n] if start + n <= nfft else np.concatenate([y[start:], y[: start + n - nfft]])
 
@@ -124,7 +124,7 @@ def colored_noise(n: int, seed: int, sr: float, *filters: tuple[str, float, floa
 @lru_cache(maxsize=16)
 def _filtered_noise(nfft: int, sr: float, filters: tuple[tuple[str, float, float], ...]) -> np.ndarray:
     """One period (``nfft`` samples) of the noise table through ``filters``, read-only."""
-    spec = _kept(_noise_spectrum, nfft)(nfft)
+    spec = kept(_noise_spectrum, nfft)(nfft)
     for kind, f0, q in filters:
         spec = spec * biquad_response(kind, f0, q, sr, nfft)
     y = np.fft.irfft(spec, nfft).astype(F32)

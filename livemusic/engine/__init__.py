@@ -4,7 +4,9 @@
 BidiGenerateMusic. This package is pure DSP: it imports nothing of the network.
 """
 
-from livemusic.engine.generator import STEM_NAMES, Block, Generator, Note
+from livemusic.engine.ahead import Block
+from livemusic.engine.generator import Generator
+from livemusic.engine.played import STEM_NAMES, Note
 from livemusic.engine.style import Style, mix_prompts, prompt_style, vocabulary_size
 
 __all__ = ["STEM_NAMES", "Block", "Generator", "Note", "Style", "mix_prompts", "prompt_style", "vocabulary_size"]

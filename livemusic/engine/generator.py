@@ -4,7 +4,10 @@ A :class:`Generator` owns a composer, voices still ringing, effect tails and the
 master bus. It synthesizes in fixed internal blocks of 200 ms and hands out
 exactly the frames asked for, so splitting a render into calls of any size
 gives the same bytes. At most one block is generated ahead of what has been
-returned: a prompt or config change shows within 200 ms of stream time.
+returned: a prompt or config change shows within 200 ms of stream time. A
+``rewindable`` generator (a live listener's) makes an untimed change at the first
+frame not yet returned instead: it renders the block again from its start with the
+change in it (the frames already returned come out the same, :mod:`~livemusic.engine.rewind`).
 
 ::
 
@@ -20,64 +23,49 @@ import bisect
 import itertools
 import math
 import secrets
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from livemusic.engine.ahead import Ahead, Block
 from livemusic.engine.arrangement import style_kind
 from livemusic.engine.bus import Bus
-from livemusic.engine.composer import STEM_DRUMS, STEPS, Composer, Controls, Event
-from livemusic.engine.dsp import F32
-from livemusic.engine.soundfont import sample_bank
+from livemusic.engine.composer import STEPS, Composer, Controls
+from livemusic.engine.dry import DryRing
+from livemusic.engine.played import STEM_NAMES, Player
+from livemusic.engine.rewind import BusHistory
 from livemusic.engine.style import DEFAULT_STYLE, Style, mix_prompts
-from livemusic.engine.voicing import StyleSettings, chord_sound, event_sounds, warm_risers
+from livemusic.engine.voicing import warm_risers
 from livemusic.types import (
     LiveMusicFilteredPrompt,
     LiveMusicGenerationConfig,
-    MusicGenerationMode,
-    Scale,
     WeightedPrompt,
 )
 
-STEM_NAMES = ("drums", "bass", "harmony", "lead")
 #: Internal block: effects and the master bus work on blocks of this length, and at
 #: most one block is generated ahead of what has been returned.
 BLOCK_SECONDS = 0.2
 #: Smallest internal block a generator accepts (live listeners ask for small ones).
 MIN_BLOCK_SECONDS = 0.02
 
-class Note(NamedTuple):
-    """One note or drum hit as the engine played it: what a MIDI file of the music holds.
-
-    ``part`` is a stem name, or ``"vocal"`` for the vocalization voice (mixed into the
-    lead stem); ``instrument`` is the drum (``"kick"``, ``"snare"``, ...) or the note's
-    role (``"bass"``, ``"harm"``, ``"drone"``, ``"lead"``, ``"vocal"``).
-    """
-
-    frame: int         # stream frame where the onset is heard (frames counted from the first render)
-    part: str
-    instrument: str
-    pitch: int         # MIDI note number; 0 for drums
-    velocity: float    # the engine's gain for the note, about 0..1
-    length: int        # frames held before the release; 0 for drums
-
-
-@dataclass(frozen=True)
-class Block:
-    """Rendered audio: ``mix`` and optional ``stems``, int16 arrays shaped ``(frames, 2)``.
-
-    ``notes`` (when asked for) are the notes whose onsets fall in this block's frames.
-    """
-
-    mix: np.ndarray
-    stems: dict[str, np.ndarray] | None = None
-    notes: tuple[Note, ...] | None = None
-
-
 def _settle_beats(guidance: float) -> float:
     """Beats to settle on a new prompt mix: 32 (8 bars) at guidance 0 down to 1 at 6."""
     return 32.0 * (1.0 / 32.0) ** (min(max(guidance, 0.0), 6.0) / 6.0)
+
+
+class _Begun(NamedTuple):
+    """A block's start and the generator's state there (the rest is in the composer's, bus's and ring's undo)."""
+
+    frame: int
+    style: Style
+    target: Style
+    config: LiveMusicGenerationConfig
+    seed: int
+    started: bool
+    ctl: Controls | None
+    reset_pending: bool
+    #: The scheduled changes applied in the block, taken off the schedule.
+    applied: list[tuple[int, int, list[WeightedPrompt] | None, LiveMusicGenerationConfig | None, bool]]
 
 
 #: The master gain of a loop: constant, with headroom for the loudest styles (they learn -5 to -13 dB).
@@ -90,10 +78,11 @@ class Generator:
     """One session's music. Not thread-safe: call it from one thread at a time."""
 
     def __init__(self, sample_rate: int = 48_000, *, seed: int | None = None,
-                 block_seconds: float = BLOCK_SECONDS) -> None:
+                 block_seconds: float = BLOCK_SECONDS, rewindable: bool = False) -> None:
         """``block_seconds`` (0.02-0.2) is the internal block: an untimed change lands at the next
-        block boundary, so a live listener wants it small; each block has a fixed cost, so a render
-        wants it large."""
+        block boundary, unless the generator is ``rewindable``; each block has a fixed cost, so a
+        render wants it large. A rewindable generator lands untimed changes (and timed ones that come
+        late) at the first frame not yet returned, for the price of a snapshot of its state per block."""
         if sample_rate % 20 or sample_rate < 8000:
             raise ValueError("sample_rate must be a multiple of 20 Hz, at least 8000")
         if not MIN_BLOCK_SECONDS <= block_seconds <= BLOCK_SECONDS:
@@ -106,21 +95,16 @@ class Generator:
         self._target: Style = DEFAULT_STYLE
         self._style: Style = DEFAULT_STYLE
         self._composer = Composer(sample_rate, self._seed)
-        cap = int(12 * sample_rate) // self.block * self.block
-        self._ring = np.zeros((4, 2, cap), F32)
-        self._ring_pos = 0
+        self._dry = DryRing(len(STEM_NAMES), sample_rate, self.block, undoable=rewindable)
         self._frame = 0
-        self._fx_style: Style | None = None
-        self._fx_cache: StyleSettings | None = None
         self._bus = Bus(sample_rate, self.block, stems=len(STEM_NAMES))
-        self._bank = sample_bank(sample_rate)  # acoustic parts from a SoundFont, when there is one
-        self._queue: list[tuple[np.ndarray, np.ndarray | None]] = []
-        self._queue_offset = 0
-        self._queued = 0
+        self._history = BusHistory(self._composer, self._bus) if rewindable else None
+        #: The last block's start and the state there, while it can be rendered again (rewindable only).
+        self._begun: _Begun | None = None
+        self._handed = 0  # notes before this stream frame have been handed out
+        self._player = Player(sample_rate, self._composer, self._dry, self._bus)
+        self._ahead = Ahead()
         self._stems_active = False
-        self._notes: list[Note] | None = None  # played notes not yet handed out, once asked for
-        self._end: int | None = None  # no note starts at or after this stream frame
-        self._skip_before = 0  # no note starts before this stream frame (a resumed stream's first)
         self._reset_pending = False
         self._started = False
         #: Changes to apply at an exact stream frame: (frame, order, prompts, config, reset).
@@ -136,6 +120,11 @@ class Generator:
         return self._seed
 
     @property
+    def ahead(self) -> int:
+        """Frames synthesized and not yet returned: a render of at most this many only copies them."""
+        return self._ahead.frames
+
+    @property
     def style(self) -> Style:
         """The style the music is currently playing (moving toward the prompts' mix)."""
         return self._style
@@ -145,6 +134,15 @@ class Generator:
 
         If every prompt is filtered, the previous style stays in effect.
         """
+        at = self._unreturned()
+        if at is None:
+            return self._set_prompts(prompts)
+        style, filtered = mix_prompts(list(prompts))
+        if style is not None:
+            self.schedule(at, prompts=list(prompts))
+        return filtered
+
+    def _set_prompts(self, prompts: list[WeightedPrompt]) -> list[LiveMusicFilteredPrompt]:
         style, filtered = mix_prompts(list(prompts))
         if style is not None:
             self._target = style
@@ -159,6 +157,13 @@ class Generator:
         the random choices from that seed.
         """
         config = LiveMusicGenerationConfig.parse(config)
+        at = self._unreturned()
+        if at is None:
+            self._set_config(config)
+        else:
+            self.schedule(at, config=config)
+
+    def _set_config(self, config: LiveMusicGenerationConfig) -> None:
         self._config = config
         seed = config.seed if config.seed is not None else self._random_seed
         if seed != self._seed:
@@ -172,7 +177,11 @@ class Generator:
         style jumps to the prompts' mix and ringing notes are cut short (with a fade).
         Prompts and config are kept.
         """
-        self._reset_pending = True
+        at = self._unreturned()
+        if at is None:
+            self._reset_pending = True
+        else:
+            self.schedule(at, reset=True)
 
     def schedule(self, frame: int, *, prompts: list[WeightedPrompt] | None = None,
                  config: LiveMusicGenerationConfig | None = None, reset: bool = False) -> None:
@@ -180,11 +189,16 @@ class Generator:
 
         Sample-exact when it arrives before that frame is synthesized (the
         server hands timed messages over ahead); otherwise it applies at the
-        next internal block, like the immediate setters. Config and reset
+        next internal block, like the immediate setters, or on a rewindable
+        generator at the first frame not yet returned. Config and reset
         land on the frame; new prompts set the target there, and the style
         moves toward it from the next block at the pace ``guidance`` sets.
         """
-        bisect.insort(self._scheduled, (frame, next(self._order), prompts, config, reset), key=lambda e: e[:2])
+        at = self._unreturned() if frame < self._frame else None
+        entry = (frame if at is None else max(frame, at), next(self._order), prompts, config, reset)
+        bisect.insort(self._scheduled, entry, key=lambda e: e[:2])
+        if at is not None:
+            self._synthesize_again()
 
     def end(self, frame: int) -> None:
         """Start no note at or after stream ``frame``; what rings then plays out with its effects.
@@ -196,7 +210,8 @@ class Generator:
         the seam; the client normalizes the finished loop as a whole). The lead's level
         is set in a rehearsal of the loop's first seconds before it is played.
         """
-        self._end = frame
+        self._begun = None  # the snapshot lacks this: the block is not rendered again
+        self._player.end = frame
         self._composer.hold(frame)
         self._bus.master.hold(LOOP_GAIN_DB)
 
@@ -207,6 +222,7 @@ class Generator:
         Returns the stream frame of that downbeat (at the tempo now); no note starts after its
         bar, and the stream goes on in its tails, then silence.
         """
+        self._begun = None  # the snapshot lacks this: the block is not rendered again
         return self._composer.close(bars)
 
     # ----------------------------------------------------------------- resuming
@@ -216,7 +232,7 @@ class Generator:
         composer = self._composer
         if composer.bar is not None:
             return composer.bar.start, int(round(composer.bar.step_len * STEPS))
-        return composer.next_bar_start, int(round(240.0 / self._controls().bpm * self.sample_rate))
+        return composer.next_bar_start, int(round(240.0 / Controls.of(self._config, self._style).bpm * self.sample_rate))
 
     def resume_at(self, frame: int, bar_line: int, bar_frames: int) -> None:
         """Continue a stream made elsewhere at stream ``frame``, on its grid of bar lines (before any render).
@@ -227,7 +243,7 @@ class Generator:
         if self._started:
             raise RuntimeError("resume_at() must come before the first render")
         self._frame = frame
-        self._skip_before = frame
+        self._player.skip_before = frame
         self._composer.reset(bar_line + (frame - bar_line) // max(bar_frames, 1) * bar_frames)
 
     # ----------------------------------------------------------------- rendering
@@ -245,40 +261,51 @@ class Generator:
             raise ValueError("frames must be >= 0")
         if stems:
             self._stems_active = True
-        if notes and self._notes is None:
-            self._notes = []
-        if self._end is not None and not self._started and frames:
+        player = self._player
+        if notes and player.notes is None:
+            player.notes = []
+        if player.end is not None and not self._started and frames:
             self._rehearse()
-        end = self._frame - self._queued + frames  # the stream frame after this call's audio
-        while self._queued < frames:
+        end = self._frame - self._ahead.frames + frames  # the stream frame after this call's audio
+        while self._ahead.frames < frames:
             self._synthesize_block()
-        mixes, stem_parts = [], []
-        need = frames
-        while need > 0:
-            mix, st = self._queue[0]
-            take = min(need, len(mix) - self._queue_offset)
-            sl = slice(self._queue_offset, self._queue_offset + take)
-            mixes.append(mix[sl])
-            if stems:
-                stem_parts.append(st[:, sl] if st is not None else np.zeros((4, take, 2), np.int16))
-            self._queue_offset += take
-            need -= take
-            if self._queue_offset == len(mix):
-                self._queue.pop(0)
-                self._queue_offset = 0
-        self._queued -= frames
-        out = np.ascontiguousarray(np.concatenate(mixes) if mixes else np.zeros((0, 2), np.int16))
-        stem_dict = None
-        if stems:
-            allst = np.concatenate(stem_parts, axis=1) if stem_parts else np.zeros((4, 0, 2), np.int16)
-            stem_dict = {name: np.ascontiguousarray(allst[i]) for i, name in enumerate(STEM_NAMES)}
-        played = None
+        out, stem_dict = self._ahead.take(frames, stems)
+        handed = None
         if notes:
-            played = tuple(sorted((n for n in self._notes if n.frame < end), key=lambda n: n.frame))
-            self._notes = [n for n in self._notes if n.frame >= end]
-        return Block(out, stem_dict, played)
+            handed = tuple(sorted((n for n in player.notes if n.frame < end), key=lambda n: n.frame))
+            player.notes = [n for n in player.notes if n.frame >= end]
+            self._handed = end
+        return Block(out, stem_dict, handed)
 
     # ----------------------------------------------------------------- internals
+
+    def _unreturned(self) -> int | None:
+        """On a rewindable generator, the first frame not yet returned if the last block synthesized
+        holds it and can be rendered again (a change made now lands there); else None."""
+        if self._begun is None or self._ahead.frames == 0:
+            return None
+        return self._frame - self._ahead.frames
+
+    def _synthesize_again(self) -> None:
+        """Render the last block again from its start (a change landed in it); the frames of it
+        already returned come out the same and are not returned again."""
+        begun = self._begun
+        returned = self._frame - self._ahead.frames - begun.frame
+        self._history.undo_block()
+        self._dry.undo_block()
+        (self._frame, self._style, self._target, self._config, self._seed, self._started, self._ctl,
+         self._reset_pending) = begun[:8]
+        for entry in begun.applied:
+            bisect.insort(self._scheduled, entry, key=lambda e: e[:2])
+        player = self._player
+        if player.notes is not None:
+            latency = self._bus.master.latency
+            player.notes = [n for n in player.notes if n.frame < begun.frame + latency]
+        self._ahead.clear()
+        self._synthesize_block()
+        if player.notes is not None:
+            player.notes = [n for n in player.notes if n.frame >= self._handed]
+        self._ahead.drop(returned)
 
     def _rehearse(self) -> None:
         """Settle the lead rider on a loop before it plays, then hold it: the loop's lead sits at one level.
@@ -291,36 +318,20 @@ class Generator:
         twin._style = twin._target = self._style
         twin.set_config(self._config)
         twin._scheduled = list(self._scheduled)
-        twin.end(self._end)
+        twin.end(self._player.end)
         for _ in range(math.ceil(LOOP_REHEARSAL_SECONDS * self.sample_rate / self.block)):
             twin._synthesize_block()  # block by block: no rehearsal of its own
         self._bus.rider = twin._bus.rider
         self._bus.rider.hold()
 
-    def _controls(self) -> Controls:
-        cfg = self._config
-        style = self._style
-        scale = cfg.scale if cfg.scale is not None else Scale.SCALE_UNSPECIFIED
-        mode = cfg.effective("music_generation_mode")
-        only_bd = bool(cfg.only_bass_and_drums)
-        return Controls(
-            bpm=float(cfg.bpm) if cfg.bpm is not None else float(round(style["bpm"])),
-            tonic=scale.tonic,
-            density=cfg.density if cfg.density is not None else style["density"],
-            brightness=cfg.brightness if cfg.brightness is not None else style["brightness"],
-            temperature=float(cfg.effective("temperature")),
-            top_k=int(cfg.effective("top_k")),
-            drums=not cfg.mute_drums,
-            bass=not cfg.mute_bass,
-            harmony=not only_bd,
-            lead=not only_bd,
-            diversity=1.6 if mode is MusicGenerationMode.DIVERSITY else 1.0,
-            vocal=0.9 if mode is MusicGenerationMode.VOCALIZATION else 0.0,
-        )
-
     def _synthesize_block(self) -> None:
         sr, n = self.sample_rate, self.block
         start = self._frame
+        self._dry.begin_block()
+        if self._history is not None:
+            self._history.begin_block()
+            self._begun = _Begun(start, self._style, self._target, self._config, self._seed, self._started,
+                                 self._ctl, self._reset_pending, [])
         if self._reset_pending:
             self._reset_pending = False
             self._restart(start, 0)
@@ -333,7 +344,7 @@ class Generator:
                 if self._style.distance(self._target) < 1e-4:
                     self._style = self._target
         self._started = True
-        ctl = self._controls()
+        ctl = Controls.of(self._config, self._style)
         # A build's riser, rendered ahead in the last bar of a section that a build may follow.
         arranger = self._composer.arranger
         if (ctl.drums and self._composer.bar is not None and arranger.remaining == 1
@@ -343,53 +354,35 @@ class Generator:
             self._silence_muted(self._ctl, ctl, 0)
         segment = start
         while self._scheduled and self._scheduled[0][0] < start + n:
-            frame, _, prompts, config, reset = self._scheduled.pop(0)
+            entry = self._scheduled.pop(0)
+            if self._begun is not None:
+                self._begun.applied.append(entry)
+            frame, _, prompts, config, reset = entry
             frame = max(frame, segment)
-            self._compose(segment, frame, self._style, ctl, start)
+            self._player.compose(segment, frame, self._style, ctl, start)
             if prompts is not None:
-                self.set_prompts(prompts)
+                self._set_prompts(prompts)
             if config is not None:
-                self.set_config(config)
+                self._set_config(config)
             if reset:
                 self._restart(start, frame - start)
-            new_ctl = self._controls()
+            new_ctl = Controls.of(self._config, self._style)
             self._silence_muted(ctl, new_ctl, frame - start)
             ctl, segment = new_ctl, frame
-        self._compose(segment, start + n, self._style, ctl, start)
+        self._player.compose(segment, start + n, self._style, ctl, start)
         self._ctl = ctl
 
-        pos = self._ring_pos
-        dry = self._ring[:, :, pos:pos + n]   # (stem, ch, n), a view: effects work in place
-        self._queue.append(self._bus.process(dry, self._fx(self._style), ctl, start, self._composer, self._stems_active))
-        self._queued += n
-        dry[...] = 0.0
-        self._ring_pos = (pos + n) % self._ring.shape[2]
+        bus = self._history.process if self._history is not None else self._bus.process
+        self._ahead.push(*bus(self._dry.current(), self._player.fx(self._style), ctl, start, self._composer,
+                              self._stems_active))
+        self._dry.end_block()
         self._frame += n
-
-    def _compose(self, begin: int, end: int, style: Style, ctl: Controls, block_start: int) -> None:
-        """Play every event with its onset in ``[begin, end)`` into the ring."""
-        chord: list[Event] = []
-        for ev in self._composer.events(begin, end, style, ctl):
-            if (self._end is not None and ev.frame >= self._end) or ev.frame < self._skip_before:
-                continue
-            if self._notes is not None:
-                self._notes.append(_note(ev, self.sample_rate, self._bus.master.latency))
-            # Notes of one chord (same onset, length and velocity) are rendered together.
-            if chord and (ev.kind != "harm" or (ev.frame, ev.dur, ev.vel) != (chord[0].frame, chord[0].dur, chord[0].vel)):
-                self._play_chord(chord, style, ctl, block_start)
-                chord = []
-            if ev.kind == "harm":
-                chord.append(ev)
-            else:
-                self._play(ev, style, ctl, block_start)
-        if chord:
-            self._play_chord(chord, style, ctl, block_start)
 
     def _restart(self, block_start: int, offset: int) -> None:
         """RESET_CONTEXT at ``offset`` into the current block: new phrase, target style, notes cut."""
         self._style = self._target
         self._composer.reset(block_start + offset)
-        self._cut(range(len(STEM_NAMES)), offset)
+        self._dry.cut(range(len(STEM_NAMES)), offset)
 
     def _silence_muted(self, before: Controls, after: Controls, offset: int) -> None:
         """Cut the ringing notes of parts that a config change just muted."""
@@ -397,63 +390,4 @@ class Generator:
             (before.drums, before.bass, before.harmony, before.lead),
             (after.drums, after.bass, after.harmony, after.lead))) if was and not now]
         if turned_off:
-            self._cut(turned_off, offset)
-
-    def _cut(self, stems, offset: int) -> None:
-        """Fade ``stems`` out over 10 ms from ``offset`` into the current block and drop their tails."""
-        fade = int(0.01 * self.sample_rate)
-        ring = self._ring
-        cap = ring.shape[2]
-        stems = list(stems)
-        faded = (self._ring_pos + offset + np.arange(fade)) % cap  # the ring wraps around
-        ring[np.ix_(stems, [0, 1], faded)] *= np.linspace(1.0, 0.0, fade, dtype=F32)
-        # The rest of the ring, from after the fade round to the block's start: at most two slices
-        # (a fancy-indexed assignment over the 12 s ring took 15-50 ms, longer than a live chunk).
-        begin, end = (self._ring_pos + offset + fade) % cap, self._ring_pos
-        for lo, hi in ((begin, end),) if begin < end else ((begin, cap), (0, end)):
-            for stem in stems:
-                ring[stem, :, lo:hi] = 0.0
-
-    def _play(self, ev: Event, style: Style, ctl: Controls, block_start: int) -> None:
-        sounds = event_sounds(ev, self._fx(style), ctl.brightness, self._composer, self._bus.rider.gain,
-                              self.sample_rate)
-        for stem, after, wave, gains in sounds:
-            self._mix_in(stem, ev.frame - block_start + after, wave, gains)
-
-    def _play_chord(self, notes: list[Event], style: Style, ctl: Controls, block_start: int) -> None:
-        """A chord as one cached stereo sound (its notes panned across the field)."""
-        if len(notes) == 1:
-            self._play(notes[0], style, ctl, block_start)
-            return
-        stem, _, wave, gain = chord_sound(notes, self._fx(style), ctl.brightness, self.sample_rate)
-        self._mix_in(stem, notes[0].frame - block_start, wave, gain)
-
-    def _mix_in(self, stem: int, offset: int, wave: np.ndarray, gains: np.ndarray | np.float32) -> None:
-        """Add ``wave`` times ``gains`` into ``stem`` from ``offset`` frames into the current block.
-
-        ``wave`` is mono ``(n,)`` with ``gains`` ``(2, 1)`` (its pan), or stereo
-        ``(2, n)`` with a scalar gain: one broadcast operation either way.
-        """
-        cap = self._ring.shape[2]
-        length = min(wave.shape[-1], cap - self.block - offset)
-        a = (self._ring_pos + offset) % cap
-        first = min(length, cap - a)
-        ring = self._ring[stem]
-        ring[:, a:a + first] += gains * wave[..., :first]
-        if first < length:
-            ring[:, :length - first] += gains * wave[..., first:length]
-
-    def _fx(self, style: Style) -> StyleSettings:
-        if self._fx_style is not style:
-            self._fx_cache = StyleSettings(style, self._bank)
-            self._fx_style = style
-        return self._fx_cache
-
-
-def _note(ev: Event, sr: int, latency: int) -> Note:
-    """The record of a played event, at the frame where it is heard (the one place notes are captured)."""
-    frame = ev.frame + latency
-    if ev.stem == STEM_DRUMS:
-        return Note(frame, "drums", ev.kind, 0, float(ev.vel), 0)
-    part = "vocal" if ev.kind == "vocal" else STEM_NAMES[ev.stem]
-    return Note(frame, part, ev.kind, int(round(ev.midi)), float(ev.vel), int(ev.dur * sr))
+            self._dry.cut(turned_off, offset)

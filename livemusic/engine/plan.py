@@ -20,6 +20,7 @@ from livemusic.engine.patterns import (
 )
 from livemusic.engine.fields import BASS_PATTERNS, GROOVES, HARM_PATTERNS
 from livemusic.engine.style import Style
+from livemusic.types import LiveMusicGenerationConfig, MusicGenerationMode, Scale
 
 STEM_DRUMS, STEM_BASS, STEM_HARM, STEM_LEAD = range(4)
 
@@ -40,6 +41,27 @@ class Controls:
     lead: bool = True
     diversity: float = 1.0     # variation multiplier (DIVERSITY mode > 1)
     vocal: float = 0.0         # extra vocal-like voice (VOCALIZATION mode)
+
+    @classmethod
+    def of(cls, config: LiveMusicGenerationConfig, style: Style) -> Controls:
+        """The controls a config sets, the style choosing what it leaves unset."""
+        scale = config.scale if config.scale is not None else Scale.SCALE_UNSPECIFIED
+        mode = config.effective("music_generation_mode")
+        only_bass_and_drums = bool(config.only_bass_and_drums)
+        return cls(
+            bpm=float(config.bpm) if config.bpm is not None else float(round(style["bpm"])),
+            tonic=scale.tonic,
+            density=config.density if config.density is not None else style["density"],
+            brightness=config.brightness if config.brightness is not None else style["brightness"],
+            temperature=float(config.effective("temperature")),
+            top_k=int(config.effective("top_k")),
+            drums=not config.mute_drums,
+            bass=not config.mute_bass,
+            harmony=not only_bass_and_drums,
+            lead=not only_bass_and_drums,
+            diversity=1.6 if mode is MusicGenerationMode.DIVERSITY else 1.0,
+            vocal=0.9 if mode is MusicGenerationMode.VOCALIZATION else 0.0,
+        )
 
 
 class Event(NamedTuple):

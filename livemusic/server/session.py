@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from livemusic.engine.generator import BLOCK_SECONDS, MIN_BLOCK_SECONDS, Block, Generator
+from livemusic.engine.generator import BLOCK_SECONDS, Block, Generator
 from livemusic.engine.voicing import limit_sound_cache
 from livemusic.engine.style import filtered_prompts
 from livemusic.live import codec
@@ -199,12 +199,11 @@ class MusicSession:
         return (end >= closing + bar and quiet) or end >= closing + RING_OUT_MAX_S * SAMPLE_RATE
 
     def _generator(self, seed: int | None = None) -> Generator:
-        """A generator for this session: a paced one renders in blocks of its chunk length (within the
-        generator's range), so an untimed change lands in the next chunk, not at the next 200 ms block."""
-        pacing = self.pacing
-        block = min(BLOCK_SECONDS, max(MIN_BLOCK_SECONDS, pacing.chunk_ms / 1000)) if pacing.realtime \
-            else BLOCK_SECONDS
-        return Generator(sample_rate=SAMPLE_RATE, seed=seed, block_seconds=block)
+        """A generator for this session: a paced one sent in chunks shorter than its 200 ms blocks is
+        rewindable, so that an untimed change lands at the first frame not yet sent (in the next chunk),
+        not at the next block. With chunks of a block, every block is sent whole as soon as it is made."""
+        live = self.pacing.realtime and self.pacing.chunk_ms < BLOCK_SECONDS * 1000
+        return Generator(sample_rate=SAMPLE_RATE, seed=seed, rewindable=live)
 
     def resume_state(self) -> ResumeState:
         """What a resumption handle made now carries."""
@@ -246,6 +245,10 @@ class MusicSession:
             sizes.append(end - position)
             position = end
         return sizes
+
+    def rendered(self, sizes: list[int]) -> bool:
+        """Whether chunks of ``sizes`` frames are rendered already (so :meth:`render` only copies them)."""
+        return sum(sizes) <= self.generator.ahead
 
     def render(self, sizes: list[int]) -> list[Block]:
         """Render chunks of ``sizes`` frames (in a worker thread), stopping early when a message arrives.

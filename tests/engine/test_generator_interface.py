@@ -171,3 +171,65 @@ def test_immediate_mute_cuts_ringing_drums_at_the_next_block():
     g.set_config(LiveMusicGenerationConfig(seed=11, bpm=120, mute_drums=True))
     after = g.render(SR, stems=True).stems["drums"][1_000 + SR // 100: 1_000 + SR // 2]  # from the next block
     assert rms_db(after) <= rms_db(before) - 20.0
+
+
+def _live(prompts: str, seed: int = 11, **config) -> Generator:
+    """A rewindable generator, as a live listener's session has."""
+    g = Generator(sample_rate=SR, rewindable=True)
+    g.set_prompts([WeightedPrompt(text=prompts, weight=1.0)])
+    g.set_config(LiveMusicGenerationConfig(seed=seed, **config))
+    return g
+
+
+CHUNK = 1_920  # a live listener's 40 ms chunks; the internal block holds five
+CHANGES = {
+    "mute": lambda g: g.set_config(LiveMusicGenerationConfig(seed=11, bpm=124, mute_drums=True)),
+    "prompts": lambda g: g.set_prompts([WeightedPrompt(text="ambient", weight=1.0)]),
+    "reset": lambda g: g.reset(),
+}
+
+
+def test_a_rewindable_generator_without_changes_renders_the_same_bytes():
+    live, plain = _live("drum and bass", bpm=124), generator("drum and bass", bpm=124)
+    for _ in range(40):
+        assert np.array_equal(live.render(CHUNK, notes=True).mix, plain.render(CHUNK, notes=True).mix)
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_an_untimed_change_on_a_rewindable_generator_lands_at_the_first_frame_not_returned(change):
+    """Made mid-block, the change is heard from the next frame, as if it had been scheduled there ahead."""
+    live = _live("drum and bass", bpm=124)
+    ahead = _live("drum and bass", bpm=124)
+    chunks = 33  # 6.6 blocks: the next frame is inside an internal block
+    ahead.schedule(chunks * CHUNK, **{"mute": {"config": LiveMusicGenerationConfig(seed=11, bpm=124, mute_drums=True)},
+                                      "prompts": {"prompts": [WeightedPrompt(text="ambient", weight=1.0)]},
+                                      "reset": {"reset": True}}[change])
+    ahead.render(chunks * CHUNK)
+    live.render(chunks * CHUNK)
+    CHANGES[change](live)
+    for _ in range(30):
+        a, b = live.render(CHUNK, stems=True, notes=True), ahead.render(CHUNK, stems=True, notes=True)
+        assert np.array_equal(a.mix, b.mix)
+        assert a.notes == b.notes
+        assert all(np.array_equal(a.stems[name], b.stems[name]) for name in a.stems)
+
+
+def test_a_mute_mid_block_is_heard_within_480_frames_of_the_first_frame_not_returned():
+    live, unchanged = _live("minimal techno", bpm=120), _live("minimal techno", bpm=120)
+    at = 3 * CHUNK + SR  # inside an internal block
+    live.render(at), unchanged.render(at)
+    CHANGES["mute"](live)
+    heard = np.flatnonzero(np.any(live.render(SR).mix != unchanged.render(SR).mix, axis=1))
+    assert len(heard) and heard[0] < 480
+
+
+def test_a_rewindable_generator_returns_each_note_once_across_changes():
+    live = _live("funk", bpm=110)
+    notes = []
+    for i in range(60):
+        if i % 7 == 3:
+            live.set_config(LiveMusicGenerationConfig(seed=11, bpm=110, mute_drums=i % 14 == 3))
+        notes += live.render(CHUNK, notes=True).notes
+    assert notes
+    assert [n.frame for n in notes] == sorted(n.frame for n in notes)
+    assert len(set(notes)) == len(notes)

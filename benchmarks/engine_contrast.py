@@ -1,6 +1,6 @@
 """How distinct the engine's styles sound: a nearest-neighbour classifier on simple audio features.
 
-    python benchmarks/engine_contrast.py [--seconds 3] [--skip 0.5] [--train 1-5] [--test 6-10]
+    python benchmarks/engine_contrast.py [--seconds 3] [--skip 0.5] [--train 1-5] [--test 6-10] [--soundfont PATH|none]
 
 Renders each of 18 contrasting prompts (electronic, acoustic, orchestral, rock/metal,
 world, ambient) with several seeds, computes simple features (MFCC mean and spread,
@@ -9,14 +9,20 @@ trains a 1-nearest-neighbour classifier on the training seeds and prints how oft
 names the prompt of the test seeds, with the confusions. Then, for pairs of prompts,
 whether a 50/50 mix lies between its parents (closer to each parent than the parents
 are to each other). ``livemusic.engine.contrast`` does the work.
+
+Both tiers are measured: the synthesized voices, and the sample tier with the SoundFont
+the engine finds (``LIVEMUSIC_SOUNDFONT`` or a system one; ``--soundfont`` names another,
+``--soundfont none`` measures the synthesized voices only).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 from livemusic.engine.contrast import PAIRS, PROMPTS, measure, mix_distances
+from livemusic.engine.soundfont import OFF, SOUNDFONT_ENV, find_soundfont
 
 
 def seeds(text: str) -> list[int]:
@@ -30,21 +36,29 @@ def main() -> None:
     parser.add_argument("--skip", type=float, default=0.5, help="seconds skipped before it (default 0.5)")
     parser.add_argument("--train", default="1-5", help="training seeds (default 1-5)")
     parser.add_argument("--test", default="6-10", help="test seeds (default 6-10)")
+    parser.add_argument("--soundfont", help="the sample tier's SoundFont (default: the one the engine finds); none: skip it")
     args = parser.parse_args()
+    found = find_soundfont() if args.soundfont is None else (None if args.soundfont.lower() in OFF else args.soundfont)
+    tiers = [("synthesized voices", "none")] + ([(f"SoundFont {os.path.basename(found)}", str(found))] if found else [])
+    for name, value in tiers:
+        os.environ[SOUNDFONT_ENV] = value  # the tier is chosen when a generator is made
+        tier(name, args)
+
+
+def tier(name: str, args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     tests = seeds(args.test)
     result = measure(PROMPTS, seeds(args.train), tests, args.seconds, args.skip)
     total = len(PROMPTS) * len(tests)
     right = total - len(result.confusions)
-    print(f"{len(PROMPTS)} prompts, {args.seconds:g} s renders after {args.skip:g} s: {right}/{total} test renders "
-          f"named right ({100.0 * result.accuracy:.0f}%, target >= 90%)")
+    print(f"{name}: {len(PROMPTS)} prompts, {args.seconds:g} s renders after {args.skip:g} s: {right}/{total} test "
+          f"renders named right ({100.0 * result.accuracy:.0f}%, target >= 90%)")
     for prompt, seed, guess in result.confusions:
         print(f"  confused: {prompt} (seed {seed}) -> {guess}")
     for a, b in PAIRS:
         to_a, to_b, apart = mix_distances(result, a, b, tests[0], args.seconds, args.skip)
         print(f"  50/50 {a} + {b}: to {a} {to_a:.1f}, to {b} {to_b:.1f}, parents apart {apart:.1f}")
     print(f"  ({time.perf_counter() - t0:.0f} s)")
-
 
 if __name__ == "__main__":
     main()

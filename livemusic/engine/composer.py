@@ -24,8 +24,8 @@ from dataclasses import replace
 import numpy as np
 
 from livemusic.engine.arrangement import FINAL, OUTRO, Arranger, Section, style_kind
-from livemusic.engine.patterns import DRUMS, MODE_CENTRE, PROGRESSION_BANK, STEPS
-from livemusic.engine.fields import PROGRESSIONS
+from livemusic.engine.patterns import DRUMS, FAMILY_CENTRE, MAJOR, MODE_CENTRE, PROGRESSION_BANK, STEPS
+from livemusic.engine.fields import KEYS, PROGRESSIONS
 from livemusic.engine.parts import Parts
 from livemusic.engine.plan import STEM_BASS, STEM_DRUMS, STEM_HARM, STEM_LEAD, Bar, Controls, Derived, Event, Phrase
 from livemusic.engine.style import Style
@@ -87,7 +87,7 @@ class Composer(Parts):
         self.voicing: list[int] | None = None
         self.lead_prev: int | None = None
         self.bpm = None
-        self.tonic = self.auto_tonic
+        self.tonic = self.auto_key = self.auto_tonic
         self.mode_tonic = 0
         self.arranger.restart()
         self.first_bar = True
@@ -139,7 +139,6 @@ class Composer(Parts):
     def _begin_bar(self, style: Style, ctl: Controls) -> None:
         rng = self.rng
         self.bpm = ctl.bpm
-        self.tonic = ctl.tonic if ctl.tonic is not None else self.auto_tonic
         temp = ctl.temperature * ctl.diversity
         arr = self.arranger
         kind = style_kind(style["drums"], style["energy"])
@@ -153,6 +152,7 @@ class Composer(Parts):
             # Phrases start with sections and end with them at the latest.
             self.phrase = self._new_phrase(style, ctl, temp, arr.remaining, new_section)
             self.bar_in_phrase = 0
+        self.tonic = ctl.tonic if ctl.tonic is not None else self.auto_key
         ph = self.phrase
         i = self.bar_in_phrase
         if ph.per_bar == 0:
@@ -216,6 +216,7 @@ class Composer(Parts):
         # The mode's tonic (0 major, 5 minor, 1 dorian...) is where the progression starts.
         self.mode_tonic = MODE_CENTRE.get(fam, prog[0])
         self.phrygian = fam == "phrygian"
+        self.auto_key = self._key(style, fam)  # a new prompt's key comes in with a phrase
         # A new section mostly brings new patterns; phrases within one mostly keep them.
         keep = old is not None and rng.random() > min(0.35 * temp + 0.45 * new_section, 1.0)
         if keep:
@@ -232,6 +233,20 @@ class Composer(Parts):
         lead_on = rng.random() > 0.15 * min(temp, 2.0)  # temp already carries the DIVERSITY boost
         return Phrase(length, prog, per_bar, drum_u, bass_u, harm_u, lead_u, pitch_u,
                        contour - contour.mean(), lead_on, arp_shape)
+
+    def _key(self, style: Style, family: str) -> int:
+        """The major scale (its tonic's pitch class) a phrase of progression ``family`` plays in.
+
+        A genre names the tonal centres it plays in (``keys``); the seed's number draws one, and the
+        scale is the one whose mode of the family has that centre (E: G major for an Aeolian phrase,
+        C major for a Phrygian one). A style without keys plays in the seed's own (:attr:`auto_tonic`).
+        """
+        w = np.array(list(style.weights("key", KEYS).values()))
+        if np.ptp(w) < 1e-9:
+            return self.auto_tonic
+        w = np.cumsum(w)
+        centre = min(int(np.searchsorted(w, (self.auto_tonic + 0.5) / 12.0 * w[-1])), 11)
+        return (centre - MAJOR[FAMILY_CENTRE[family]]) % 12
 
     def close(self, bars: int) -> int:
         """End the music: an outro of ``bars`` bars from the next bar line, then a closing chord.

@@ -13,10 +13,13 @@ from livemusic.engine.timbre import Timbre
 
 MAX_PROMPT_CHARS = 200
 
-GROOVES = ("four", "backbeat", "half", "break", "dembow", "bossa", "afro", "trap", "shuffle", "march", "double", "rumba")
-BASS_PATTERNS = ("root", "pulse", "offbeat", "octave", "walk", "acid", "sub", "funk", "dub")
+GROOVES = ("four", "backbeat", "half", "break", "dembow", "bossa", "afro", "trap", "shuffle", "march", "double", "rumba",
+           "onedrop", "score")
+BASS_PATTERNS = ("root", "pulse", "offbeat", "octave", "walk", "acid", "sub", "funk", "dub", "ostinato")
 HARM_PATTERNS = ("pad", "stab", "comp", "skank", "arp", "strum", "chug", "rasgueado")
 PROGRESSIONS = ("pop", "minor", "jazz", "vamp", "modal", "phrygian", "mixolydian")
+#: The twelve tonal centres a style may prefer (a genre's keys); none preferred: the seed picks the key.
+KEYS = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
 ROLES = ("bass", "harm", "lead")
 KIT_FIELDS = tuple(Kit.__dataclass_fields__)
 
@@ -39,6 +42,7 @@ FIELDS: tuple[str, ...] = (
     + tuple(f"b_{b}" for b in BASS_PATTERNS)
     + tuple(f"h_{h}" for h in HARM_PATTERNS)
     + tuple(f"p_{p}" for p in PROGRESSIONS)
+    + tuple(f"key_{k}" for k in KEYS)
     + tuple(f"kit_{k}" for k in KIT_FIELDS)
 )
 
@@ -146,7 +150,7 @@ def _weights(prefix: str, names: tuple[str, ...], given: dict[str, float]) -> di
     return {f"{prefix}_{n}": float(given.get(n, 0.0)) for n in names}
 
 
-def _style(*, groove=None, bass_pat=None, harm_pat=None, prog=None, kit=None,
+def _style(*, groove=None, bass_pat=None, harm_pat=None, prog=None, keys=None, kit=None,
            bass=None, harm=None, lead=None, **numbers: float) -> dict[str, float]:
     """Build a term's overrides from readable pieces."""
     out: dict[str, float] = {}
@@ -158,6 +162,8 @@ def _style(*, groove=None, bass_pat=None, harm_pat=None, prog=None, kit=None,
         out.update(_weights("h", HARM_PATTERNS, harm_pat))
     if prog is not None:
         out.update(_weights("p", PROGRESSIONS, prog))
+    if keys is not None:
+        out.update(_weights("key", KEYS, keys))
     if kit is not None:
         out.update(kit_values(kit))
     for role, name in (("bass", bass), ("harm", harm), ("lead", lead)):

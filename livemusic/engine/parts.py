@@ -183,7 +183,7 @@ class Parts:
         score += np.where((rel == 3) | (rel == 4), 0.5 * w["walk"] + 0.3 * w["funk"], 0.0)
         score += np.where((rel == 10) | (rel == 11), 0.4 * w["acid"] + 0.3 * w["funk"], 0.0)
         base = min(cands[rel == 0], key=lambda m: abs(m - (lo + 7)))
-        octave_up = (s % 4 == 2) * w["octave"] * 3.0
+        octave_up = (s % 4 == 2) * (w["octave"] + w["ostinato"]) * 3.0
         score += np.where(cands == base + 12, 0.6 * w["acid"] + 0.4 * w["funk"] + octave_up, 0.0)
         score -= 0.08 * np.abs(cands - (prev if prev is not None else base))
         score -= np.where(cands > base + 12, 1.0, 0.0)

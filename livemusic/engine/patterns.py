@@ -54,6 +54,11 @@ GROOVE_TEMPLATES: dict[str, np.ndarray] = {
     # flamenco rumba: cajon bass and slap, palmas (hand claps, on the rim voice) on the off-beats
     "rumba": _pattern(kick={0: 1.0, 3: 0.7, 8: 0.9, 11: 0.6}, snare={4: 0.9, 12: 0.9, 14: 0.35, 7: 0.2},
                       rim={2: 0.85, 6: 0.85, 10: 0.85, 14: 0.85, 0: 0.3}, shaker=_every(1, 2, 0.25)),
+    # reggae's one drop: nothing on the one; kick and cross-stick together on beat 3, hats on the 8ths
+    "onedrop": _pattern(kick={8: 1.0}, rim={8: 1.0, 14: 0.2}, hat={**_every(0, 2, 0.95), **_every(1, 2, 0.15)},
+                        ohat={6: 0.25}, perc={15: 0.1}),
+    # a film score's percussion: bass drum and timpani (the toms) on the strong beats, no backbeat
+    "score": _pattern(kick={0: 1.0, 8: 0.8, 15: 0.3}, perc={0: 0.5, 4: 0.3, 8: 0.5, 12: 0.3}),
     "march": _pattern(kick={0: 1.0, 8: 0.9}, snare={4: 0.9, 12: 0.9, 6: 0.4, 7: 0.3, 14: 0.5, 15: 0.4},
                       hat=_every(0, 4, 0.4), ride=_every(0, 4, 0.2)),
 }
@@ -88,6 +93,8 @@ BASS_TEMPLATES = {
     "sub": (_steps({0: 1.0, 7: 0.5, 10: 0.8, 3: 0.2}), 0),
     "funk": (_steps({0: 1.0, 3: 0.6, 6: 0.6, 7: 0.35, 10: 0.7, 11: 0.3, 14: 0.45}), 1.2),
     "dub": (_steps({2: 0.9, 3: 0.6, 6: 0.9, 8: 0.4, 10: 0.9, 13: 0.4}), 1.8),
+    # a film score's low-string ostinato: a gallop on every beat (an 8th and two 16ths)
+    "ostinato": (_steps(_every(0, 4, 1.0) | _every(2, 4, 1.0) | _every(3, 4, 0.9)), 0.9),
 }
 #: Onset probabilities per step and chord length (steps; 0 = whole chord) per harmony archetype.
 HARM_TEMPLATES = {
@@ -116,3 +123,5 @@ PROGRESSION_BANK = {
 }
 #: Where a progression family puts the mode's centre (default: its first chord).
 MODE_CENTRE = {"phrygian": 2, "mixolydian": 4}
+#: The degree a family's progressions mostly centre on (major, Aeolian, Dorian...): a genre's key names it.
+FAMILY_CENTRE = {"pop": 0, "minor": 5, "jazz": 0, "vamp": 5, "modal": 1, **MODE_CENTRE}

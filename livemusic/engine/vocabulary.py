@@ -61,7 +61,7 @@ INSTRUMENTS: dict[str, dict[str, float]] = {
     "harpsichord": S(harm="harpsichord", lead="harpsichord", harm_pat={"arp": 1}),
     "didgeridoo": S(bass="didgeridoo", drone=0.8, bass_pat={"root": 1}),
     "dulcimer": S(harm="bright_pluck", lead="bright_pluck", harm_pat={"arp": 1}),
-    "flamenco guitar": S(harm="nylon", lead="nylon", harm_pat={"rasgueado": 1}, prog={"phrygian": 1}, groove={"rumba": 1},
+    "flamenco guitar": S(harm="nylon", lead="nylon", harm_pat={"rasgueado": 1}, prog={"phrygian": 1}, keys={"E": 1}, groove={"rumba": 1},
                          lead_density=0.75, humanize=0.5),
     "warm acoustic guitar": S(harm="steel", harm_pat={"strum": 1}),
     "acoustic guitar": S(harm="steel", harm_pat={"strum": 1}),

@@ -1,8 +1,10 @@
-"""Genre idioms, measured on the parts: metal's double kick and amp, flamenco's Phrygian centre."""
+"""Genre idioms, measured on the parts: metal's double kick and amp, flamenco's Phrygian centre and key,
+reggae's one drop, a film score's low-string ostinato."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy import signal
 
 from livemusic.types import Scale
@@ -18,12 +20,20 @@ def _band_db(pcm: np.ndarray, lo: float, hi: float, ref: tuple[float, float]) ->
 
 
 def _kicks_per_second(drums: np.ndarray) -> float:
-    """Peaks of the drums' low band (under 150 Hz) in 5 ms frames, at least 40 ms apart."""
+    """Peaks of the drums' low band (under 150 Hz), its level in 25 ms windows (longer than a period of the
+    lowest kick, so the level follows the hits, not the wave) every 5 ms, at least 40 ms apart."""
     low = signal.sosfilt(signal.butter(4, 150, "lp", fs=SR, output="sos"), mono(drums))
-    frame = SR // 200
-    env = np.sqrt((low[: len(low) // frame * frame].reshape(-1, frame) ** 2).mean(axis=1))
+    env = np.sqrt(np.convolve(low**2, np.ones(SR // 40) / (SR // 40), mode="same")[:: SR // 200])
     peaks, _ = signal.find_peaks(env, height=0.3 * env.max(), distance=8, prominence=0.15 * env.max())
     return len(peaks) / (len(low) / SR)
+
+
+def _notes_per_second(pcm: np.ndarray) -> float:
+    """Peaks of a part's level (25 ms windows every 5 ms) standing 3 dB above their surroundings."""
+    x = mono(pcm)
+    env = np.sqrt(np.convolve(x**2, np.ones(SR // 40) / (SR // 40), mode="same")[:: SR // 200])
+    peaks, _ = signal.find_peaks(20 * np.log10(env / env.max() + 1e-6), prominence=3.0, distance=8)
+    return len(peaks) / (len(x) / SR)
 
 
 def test_metal_drums_play_a_double_kick():
@@ -45,3 +55,22 @@ def test_flamenco_centres_on_the_phrygian_degree_of_the_scale():
     c = chroma(bass, fmin=30.0, fmax=400.0)
     assert set(np.flatnonzero(c > 0.02 * c.sum())) <= set(Scale.C_MAJOR_A_MINOR.pitch_classes)
     assert int(np.argmax(c)) == 4  # E: the Phrygian centre of C major's notes
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_flamenco_plays_in_e_whatever_the_seed(seed):
+    bass = render("flamenco", 16.0, seed=seed, stems=True).stems["bass"]
+    assert int(np.argmax(chroma(bass, fmin=60.0, fmax=400.0))) == 4  # E: the genre's key, its Phrygian centre
+
+
+def test_reggae_drops_the_kick_on_beat_three():
+    drums = render("reggae", 12.6, bpm=76, stems=True).stems["drums"]  # four bars from the first downbeat
+    low = signal.sosfilt(signal.butter(4, 150, "lp", fs=SR, output="sos"), mono(drums))
+    beat = round(60 / 76 * SR)
+    energy = [sum(float((low[(4 * bar + k) * beat:][: SR // 10] ** 2).sum()) for bar in range(4)) for k in range(4)]
+    assert 10 * np.log10(energy[2] / energy[0]) > 20.0  # the one drop: nothing on the one, the kick on three
+
+
+def test_an_orchestral_score_drives_on_a_low_string_ostinato():
+    cellos = render("orchestral score", 8.0, bpm=96, stems=True, skip=1.0).stems["bass"]
+    assert _notes_per_second(cellos) >= 4.0  # a gallop on every beat: 12 notes a bar, 4.8 a second

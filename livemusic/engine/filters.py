@@ -62,8 +62,17 @@ def fft_size(n: int) -> int:
 
 @lru_cache(maxsize=32)
 def _unit_circle(nfft: int) -> tuple[np.ndarray, np.ndarray]:
-    """z^-1 and z^-2 at the rfft bins of an ``nfft``-point transform (single precision)."""
-    z = np.exp(-1j * np.pi * np.arange(nfft // 2 + 1) / (nfft / 2.0))
+    """z^-1 and z^-2 at the rfft bins of an ``nfft``-point transform (single precision).
+
+    Bin ``256 * a + c`` is a product of two short tables' values (as in :func:`.dsp.geometric`),
+    in double precision: the same values within 1e-15, at less than half the cost of an
+    ``np.exp`` per bin (transforms beyond :data:`KEEP_NFFT` compute them every time).
+    """
+    bins, cols = nfft // 2 + 1, 256
+    step = -1j * np.pi / (nfft / 2.0)
+    fine = np.exp(step * np.arange(cols))
+    coarse = np.exp(step * cols * np.arange(-(-bins // cols)))
+    z = np.multiply.outer(coarse, fine).reshape(-1)[:bins]
     return z.astype(np.complex64), (z * z).astype(np.complex64)
 
 

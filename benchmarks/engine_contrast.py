@@ -6,9 +6,10 @@ Renders each of 18 contrasting prompts (electronic, acoustic, orchestral, rock/m
 world, ambient) with several seeds, computes simple features (MFCC mean and spread,
 tempo, onset rate, centroid, percussive share, stereo width; ``livemusic.engine.features``),
 trains a 1-nearest-neighbour classifier on the training seeds and prints how often it
-names the prompt of the test seeds, with the confusions. Then, for pairs of prompts,
-whether a 50/50 mix lies between its parents (closer to each parent than the parents
-are to each other). ``livemusic.engine.contrast`` does the work.
+names the prompt of the test seeds, with the confusions. Then, for pairs of prompts and
+each test seed, whether a 50/50 mix lies between its parents (closer to each parent than
+the parents are to each other), and where it projects on the line from one to the other.
+``livemusic.engine.contrast`` does the work.
 
 Both tiers are measured: the synthesized voices, and the sample tier with the SoundFont
 the engine finds (``LIVEMUSIC_SOUNDFONT`` or a system one; ``--soundfont`` names another,
@@ -21,7 +22,9 @@ import argparse
 import os
 import time
 
-from livemusic.engine.contrast import PAIRS, PROMPTS, measure, mix_distances
+import numpy as np
+
+from livemusic.engine.contrast import PAIRS, PROMPTS, measure, mix_position
 from livemusic.engine.soundfont import OFF, SOUNDFONT_ENV, find_soundfont
 
 
@@ -56,8 +59,10 @@ def tier(name: str, args: argparse.Namespace) -> None:
     for prompt, seed, guess in result.confusions:
         print(f"  confused: {prompt} (seed {seed}) -> {guess}")
     for a, b in PAIRS:
-        to_a, to_b, apart = mix_distances(result, a, b, tests[0], args.seconds, args.skip)
-        print(f"  50/50 {a} + {b}: to {a} {to_a:.1f}, to {b} {to_b:.1f}, parents apart {apart:.1f}")
+        mixes = [mix_position(result, a, b, seed, args.seconds, args.skip) for seed in tests]
+        along = sorted(m.along for m in mixes)
+        print(f"  50/50 {a} + {b}: between its parents with {sum(m.between for m in mixes)} of {len(mixes)} seeds; "
+              f"along the line from {a} (0) to {b} (1): {along[0]:.2f}-{along[-1]:.2f}, median {np.median(along):.2f}")
     print(f"  ({time.perf_counter() - t0:.0f} s)")
 
 if __name__ == "__main__":

@@ -49,10 +49,6 @@ class Contrast:
     confusions: tuple[tuple[str, int, str], ...]  # (prompt, seed, guess)
     classifier: NearestNeighbour
 
-    def distance(self, a: np.ndarray, b: np.ndarray) -> float:
-        """Distance between two feature vectors in the classifier's scale."""
-        return float(np.sqrt((((a - b) / self.classifier.scale) ** 2).sum()))
-
 
 def measure(prompts: Iterable[str] = PROMPTS, train: Iterable[int] = range(1, 6), test: Iterable[int] = range(6, 11),
             seconds: float = 3.0, skip: float = 0.5) -> Contrast:
@@ -74,8 +70,25 @@ def measure(prompts: Iterable[str] = PROMPTS, train: Iterable[int] = range(1, 6)
     return Contrast(1.0 - len(confusions) / max(total, 1), tuple(confusions), knn)
 
 
-def mix_distances(contrast: Contrast, a: str, b: str, seed: int, seconds: float = 3.0,
-                  skip: float = 0.5) -> tuple[float, float, float]:
-    """Distances of the 50/50 mix of prompts ``a`` and ``b`` to ``a`` and to ``b``, and of ``a`` to ``b``."""
-    fa, fb, fm = (features(excerpt(p, seed, seconds, skip)) for p in ({a: 1.0}, {b: 1.0}, {a: 1.0, b: 1.0}))
-    return contrast.distance(fm, fa), contrast.distance(fm, fb), contrast.distance(fa, fb)
+@dataclass(frozen=True)
+class MixPosition:
+    """Where a 50/50 mix of prompts ``a`` and ``b`` sounds, in the classifier's scale."""
+
+    to_a: float
+    to_b: float
+    apart: float  # from a to b
+    along: float  # its projection on the line from a (0) to b (1)
+
+    @property
+    def between(self) -> bool:
+        """Closer to each parent than the parents are to each other."""
+        return self.to_a < self.apart and self.to_b < self.apart
+
+
+def mix_position(contrast: Contrast, a: str, b: str, seed: int, seconds: float = 3.0, skip: float = 0.5) -> MixPosition:
+    """Where the 50/50 mix of prompts ``a`` and ``b`` lies relative to them (renders with ``seed``)."""
+    fa, fb, fm = (features(excerpt(p, seed, seconds, skip)) / contrast.classifier.scale
+                  for p in ({a: 1.0}, {b: 1.0}, {a: 1.0, b: 1.0}))
+    ab = fb - fa
+    return MixPosition(float(np.linalg.norm(fm - fa)), float(np.linalg.norm(fm - fb)), float(np.linalg.norm(ab)),
+                       float((fm - fa) @ ab / max(float(ab @ ab), 1e-12)))

@@ -131,3 +131,35 @@ def test_chunk_frame_follows_a_config_that_is_equal_but_encodes_differently():
         block = random_block(rng, stems=False)
         expected = codec.encode(session.chunk_message(block))
         assert session.chunk_frame(block) == expected
+
+
+def playing(pacing: Pacing) -> MusicSession:
+    session = MusicSession(pacing)
+    session.submit(LiveMusicClientMessage(playback_control=PlaybackControl.PLAY))
+    session.apply_due()
+    return session
+
+
+def test_a_live_listeners_40_ms_chunks_come_from_a_block_rendered_once():
+    session = playing(Pacing(chunk_ms=40))
+    first = session.next_chunk_sizes()
+    assert not session.rendered(first)
+    session.chunk_frame(session.render(first)[0])
+    for _ in range(4):  # the rest of the 200 ms block is there already
+        assert session.rendered(sizes := session.next_chunk_sizes())
+        session.chunk_frame(session.render(sizes)[0])
+
+
+def test_the_next_block_is_rendered_ahead_once_a_live_listeners_block_is_sent():
+    session = playing(Pacing(chunk_ms=40))
+    for _ in range(5):
+        session.chunk_frame(session.render(session.next_chunk_sizes())[0])
+        assert session.renders_ahead() == (session.position % session.generator.block == 0)
+    session.generator.synthesize_ahead()
+    assert session.rendered(session.next_chunk_sizes())
+
+
+def test_sessions_sent_whole_blocks_render_nothing_ahead():
+    session = playing(Pacing())  # 200 ms chunks: each block is sent as it is made
+    session.chunk_frame(session.render(session.next_chunk_sizes())[0])
+    assert not session.renders_ahead()

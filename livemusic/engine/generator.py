@@ -98,6 +98,7 @@ class Generator:
         self._dry = DryRing(len(STEM_NAMES), sample_rate, self.block, undoable=rewindable)
         self._frame = 0
         self._bus = Bus(sample_rate, self.block, stems=len(STEM_NAMES))
+        self.rewindable = rewindable
         self._history = BusHistory(self._composer, self._bus) if rewindable else None
         #: The last block's start and the state there, while it can be rendered again (rewindable only).
         self._begun: _Begun | None = None
@@ -276,6 +277,12 @@ class Generator:
             player.notes = [n for n in player.notes if n.frame >= end]
             self._handed = end
         return Block(out, stem_dict, handed)
+
+    def synthesize_ahead(self) -> None:
+        """Synthesize the next block now if every frame synthesized has been returned: a live listener's
+        server does it while the block's last chunk plays, so the next chunk is not late by a block's render."""
+        if self._ahead.frames == 0 and self._started:
+            self._synthesize_block()
 
     # ----------------------------------------------------------------- internals
 

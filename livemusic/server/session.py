@@ -250,6 +250,11 @@ class MusicSession:
         """Whether chunks of ``sizes`` frames are rendered already (so :meth:`render` only copies them)."""
         return sum(sizes) <= self.generator.ahead
 
+    def renders_ahead(self) -> bool:
+        """Whether to render the next block now (in a worker thread: ``generator.synthesize_ahead``): a
+        rewindable generator's last block has been sent whole, and the next chunk is due within one."""
+        return self.generator.rewindable and self.streaming and not self.generator.ahead
+
     def render(self, sizes: list[int]) -> list[Block]:
         """Render chunks of ``sizes`` frames (in a worker thread), stopping early when a message arrives.
 

@@ -322,11 +322,13 @@ class MusicServer:
             sizes = session.next_chunk_sizes(1 if session.pacing.realtime else ASAP_BATCH)
             if not session.streaming:
                 continue
+            renderer = self._renderers[session.pacing.realtime]
             if session.rendered(sizes):  # a live listener's 40 ms chunks come from 200 ms blocks
                 blocks = session.render(sizes)
             else:
-                blocks = await asyncio.get_running_loop().run_in_executor(
-                    self._renderers[session.pacing.realtime], session.render, sizes)
+                blocks = await asyncio.get_running_loop().run_in_executor(renderer, session.render, sizes)
             for block in blocks:
                 await ws.send(session.chunk_frame(block))
             client.active_at = time.monotonic()
+            if session.renders_ahead():  # the next block renders while this chunk plays
+                await asyncio.get_running_loop().run_in_executor(renderer, session.generator.synthesize_ahead)

@@ -1,25 +1,28 @@
 """How well loops join in level: loudness of the first and last beat, and the seam step, over many loops.
 
-    python benchmarks/loop_loudness.py [--seeds 1,2,3]
+    python benchmarks/loop_loudness.py [--seeds 1,2,3] [--soundfont PATH]
 
 Renders 20 prompts and the 8 musical presets as loops (2-4 bars) on the embedded
 engine and prints, per loop, the loudness of its first and last beat (BS.1770
 K-weighting, ungated, one block per beat, measured on the loop as it repeats),
 their gap, and the largest sample step at the seam against the 99th percentile of
 the steps inside; then the median gap, how many loops are within 1 LU and how many
-seams step no more than that percentile.
+seams step no more than that percentile. Acoustic parts are synthesized (as in the
+tests) unless ``--soundfont`` names a General MIDI SoundFont to play them from.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 from pathlib import Path
 
 import numpy as np
 
 import livemusic
+from livemusic.engine.soundfont import SOUNDFONT_ENV
 from livemusic.music.seam import beat_loudness
 from livemusic.server import MusicServer
 
@@ -60,4 +63,7 @@ async def main(seeds: list[int]) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1,2,3")
-    asyncio.run(main([int(s) for s in parser.parse_args().seeds.split(",")]))
+    parser.add_argument("--soundfont", help="play acoustic parts from this General MIDI SoundFont (default: synthesized)")
+    args = parser.parse_args()
+    os.environ[SOUNDFONT_ENV] = args.soundfont or "none"
+    asyncio.run(main([int(s) for s in args.seeds.split(",")]))

@@ -218,7 +218,9 @@ class Parts:
         p = max(d.harm_p_sharp[s], d.harm_start_p) if chord_start else d.harm_p_sharp[s]
         centre = self._centre(d, ctl, 62.0)
         strike = bar.harm_u[s] < p or (chord_start and w["pad"] > 0.25)
-        if strike and s == 0 and bar.index == 0 and self.loop_end is not None and d.power <= 0.5:
+        comping = d.power <= 0.5 and w["pad"] <= 0.75  # not power chords, nor pads (strings, drones)
+        if strike and comping and s == 0 and bar.index == 0 and self.loop_end is not None \
+                and not np.any(self.phrase.harm_u[12:] < d.harm_p_sharp[12:]):  # nor onto a struck beat 4
             self.pushed_chord = True  # a loop's first chord is struck on the "and" of 4 of its last bar
             strike = False
         push = d.power <= 0.5 and (self._pickup(bar, s, STEM_HARM) or self.pushed_chord and self._last_and(bar, s))
@@ -237,13 +239,18 @@ class Parts:
             length = sum(wt * ln for wt, ln in lengths) / total * sec * 0.97
             if chord_start and w["pad"] > 0.25:
                 length = max(length, chord_steps * sec * 0.97 * w["pad"] / max(w["pad"], 0.5))
-            if push:  # held across the seam, whatever the articulation
-                length = max(length, (chord_steps - s) * sec * 0.97)
+            if push:  # held across the seam (into beat 1), whatever the articulation
+                length = max(length, (STEPS + 2 - s) * sec * 0.97)
+            before_push = self.pushed_chord and s < 14 and bar.index == self.phrase.length - 1
+            if before_push:  # the chord before a pushed one ends where that comes in, and holds no voice over
+                length = min(length, (14 - s) * sec)
             bar.until[STEM_HARM] = max(bar.until[STEM_HARM], s + length / sec)
             strum = (w["strum"] + 1.5 * w["rasgueado"]) * 0.012 * self.sr
             vel = level * 0.55 * (0.8 + 0.35 * bar.vel_u[2, s]) * (1.0 if chord_start else 0.8)
             order = range(len(notes)) if s % 2 == 0 or w["rasgueado"] < 0.3 else range(len(notes) - 1, -1, -1)  # up-strokes
             held = self._held_over(notes, bar, s, onset, chord_steps * sec, chord_start and w["pad"] > 0.25)
+            if before_push:
+                held = {m: more for m, more in held.items() if more == 0.0}
             for k, i in enumerate(order):
                 m = notes[i]
                 if m in held and held[m] == 0.0:

@@ -9,11 +9,13 @@ loop that is a jump in level at every repeat. So the last beat is brought to
 within :data:`SWELL_TOLERANCE_LU` of the first by a gain that swells (or dips)
 smoothly over it and is back at unity at the seam (at most
 :data:`SWELL_MAX_DB` at the middle of the beat). Loudness here is BS.1770's
-K-weighted power, ungated, measured on the loop as it repeats (the filter
-wraps around, as playback does).
+K-weighted power (a beat's ungated), measured on the loop as it repeats (the
+filter wraps around, as playback does).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -21,10 +23,10 @@ from livemusic.engine.filters import response
 from livemusic.engine.master import k_weighting
 from livemusic.types import SAMPLE_RATE
 
-#: The loudness a loop is brought to (ungated; about -14 LUFS integrated, as the engine's program).
-LOOP_LUFS = -13.2
+#: The loudness a loop is brought to (integrated, as the engine's program).
+LOOP_LUFS = -14.0
 #: The swell's largest gain either way, at the middle of the last beat (dB).
-SWELL_MAX_DB = 6.0
+SWELL_MAX_DB = 8.0
 #: A last beat this close to the first in loudness is left as it is (LU).
 SWELL_TOLERANCE_LU = 0.5
 
@@ -92,9 +94,19 @@ def beat_loudness(loop: np.ndarray, bpm: float) -> np.ndarray:
 
 
 def loudness(loop: np.ndarray) -> float:
-    """The K-weighted loudness (BS.1770, ungated) of a loop as it repeats (so measured over its period)."""
-    power = float(np.mean(loop_k_weighted(loop) ** 2, axis=0).sum())
-    return -0.691 + 10 * np.log10(power + 1e-20)
+    """The integrated loudness (LUFS, BS.1770 with its gates) of a loop as it repeats: 400 ms blocks every
+    100 ms over one period, the blocks that start near its end wrapping around into its start."""
+    power = np.sum(loop_k_weighted(loop) ** 2, axis=1)
+    block, hop = round(0.4 * SAMPLE_RATE), round(0.1 * SAMPLE_RATE)
+    sums = np.concatenate([[0.0], np.cumsum(np.concatenate([power, np.resize(power, block)]))])
+    starts = np.arange(0, len(power), hop)
+    blocks = (sums[starts + block] - sums[starts]) / block
+    level = -0.691 + 10 * np.log10(blocks + 1e-20)
+    heard = blocks[level > -70.0]
+    if not heard.size:
+        return -math.inf
+    relative = -0.691 + 10 * np.log10(heard.mean()) - 10.0
+    return float(-0.691 + 10 * np.log10(blocks[(level > -70.0) & (level > relative)].mean()))
 
 
 def loop_k_weighted(loop: np.ndarray) -> np.ndarray:

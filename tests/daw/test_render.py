@@ -104,6 +104,15 @@ async def test_a_loop_tiled_three_times_steps_no_more_at_its_seams_than_inside(s
     assert seam <= np.percentile(inside, 99)
 
 
+@pytest.mark.parametrize("seed", [1, 3])
+async def test_a_string_loop_joins_where_its_chord_rings_across_the_seam(server, tmp_path, seed):
+    # A pushed chord held over the last bar's one rang, brighter than anywhere inside, across the seam.
+    clip = await livemusic.arender(preset=ROOT / "presets" / "orchestral-score.yaml", bars=4, seed=seed, loop=True,
+                                   url=server.url)
+    seam, inside = seam_steps(read(clip.write(tmp_path)))
+    assert seam <= np.percentile(inside, 99)
+
+
 async def test_a_loop_resampled_to_44_1_khz_still_joins_seamlessly(server, tmp_path):
     clip = await livemusic.arender("dub techno", bpm=120, bars=2, seed=5, loop=True, url=server.url)
     audio = read(clip.write(tmp_path, sample_rate=44_100))
@@ -113,14 +122,26 @@ async def test_a_loop_resampled_to_44_1_khz_still_joins_seamlessly(server, tmp_p
 
 
 # Each of these but dub techno started 2-9 LU louder (or quieter) than it ended: a quiet last beat into a
-# downbeat (lo-fi hip hop seed 1 by 7.6 LU), a chord comped only on beat 1 (jazz trio, bossa nova).
+# downbeat (lo-fi hip hop seed 1 by 7.6 LU), a chord comped only on beat 1 (jazz trio, bossa nova), or,
+# once that chord was pushed into the last beat, a last beat louder than the first (jazz trio and bossa
+# nova seed 1, reggae seed 2, deep house seed 1).
 @pytest.mark.parametrize("prompt, bpm, bars, seed", [("dub techno", 120, 2, 3), ("lo-fi hip hop", 82, 2, 1),
                                                       ("hip hop", 92, 2, 2), ("trap beat", 140, 4, 2),
                                                       ("jazz trio", 132, 4, 2), ("bossa nova", 132, 4, 2),
-                                                      ("deep house", 122, 4, 2)])
+                                                      ("deep house", 122, 4, 2), ("jazz trio", 132, 4, 1),
+                                                      ("bossa nova", 132, 4, 1), ("bossa nova", 132, 4, 3),
+                                                      ("reggae", 76, 2, 2), ("deep house", 122, 4, 1)])
 async def test_a_loop_starts_and_ends_within_1_lu(server, tmp_path, prompt, bpm, bars, seed):
     clip = await livemusic.arender(prompt, bpm=bpm, bars=bars, seed=seed, loop=True, url=server.url)
     beats = beat_loudness(read(clip.write(tmp_path)), bpm)
+    assert abs(beats[0] - beats[-1]) <= 1.0
+
+
+@pytest.mark.parametrize("preset, seed", [("jazz-trio", 1), ("ambient-drone", 3), ("bossa-nova", 2)])
+async def test_a_preset_s_loop_starts_and_ends_within_1_lu(server, tmp_path, preset, seed):
+    clip = await livemusic.arender(preset=ROOT / "presets" / f"{preset}.yaml", bars=4, seed=seed, loop=True,
+                                   url=server.url)
+    beats = beat_loudness(read(clip.write(tmp_path)), clip.bpm)
     assert abs(beats[0] - beats[-1]) <= 1.0
 
 

@@ -14,8 +14,8 @@ Server RSS is sampled every second (of audio, with ``--asap``); each row shows
 the last sample, the minute's minimum and median (one sample moves by +-10 MB
 with the large buffers a render holds at that moment), and the resident memory
 split from /proc/PID/smaps: glibc's heaps (the main arena and the threads'
-arenas), the engine's cached sounds in pages of their own, the other anonymous
-memory (large buffers, Python's object arenas, thread stacks) and mapped files. The summary gives server
+arenas), the other anonymous memory (the engine's cached sounds in pages of their own,
+large buffers, Python's object arenas, thread stacks) and mapped files. The summary gives server
 RSS before the session, after the warm-up (``--warmup``, 5 minutes: the
 engine's sound cache, bounded at 16 M samples for one session, fills in the
 first minute of a set, and the allocator's heap settles over the next few) and
@@ -54,7 +54,6 @@ class Row:
     low: float          # the interval's samples: minimum and median
     median: float
     heap: float         # the last sample's split (/proc/PID/smaps)
-    sounds: float
     anon: float
     files: float
     cpu: float          # % of one core over the interval
@@ -69,14 +68,15 @@ def rss_mb(pid: int) -> float:
     return kb / 1024
 
 
-def memory_split(pid: int) -> tuple[float, float, float, float]:
-    """Resident MB of process ``pid`` in glibc's heaps, in cached sounds' own pages, in other anonymous
-    memory, and in mapped files (from /proc/PID/smaps).
+def memory_split(pid: int) -> tuple[float, float, float]:
+    """Resident MB of process ``pid`` in glibc's heaps, in other anonymous memory, and in mapped files
+    (from /proc/PID/smaps).
 
     The heaps are the main arena (``[heap]``) and the thread arenas: glibc reserves
     each as :data:`ARENA_RESERVE` of address space aligned to its size, maps in its
     used part read-write from the start and leaves the rest ``---p``. A cached
-    sound's own pages (``SoundCache``) are shared anonymous memory (``/dev/zero``).
+    sound's own pages (``SoundCache``) are private anonymous memory, mapped and faulted in
+    at once (``MAP_POPULATE``): nothing in smaps tells them from the other anonymous memory.
     """
     mappings: list[tuple[int, int, str, str, int]] = []  # start, end, permissions, name, resident kB
     with open(f"/proc/{pid}/smaps") as smaps:
@@ -91,17 +91,15 @@ def memory_split(pid: int) -> tuple[float, float, float, float]:
               if not name and perms == "rw-p" and start % ARENA_RESERVE == 0}
     arenas &= {end - ARENA_RESERVE for _, end, perms, name, _ in mappings
                if not name and (perms == "---p" or perms == "rw-p") and end % ARENA_RESERVE == 0}
-    heap = sounds = anon = files = 0
+    heap = anon = files = 0
     for start, _, perms, name, kb in mappings:
         if name == "[heap]" or (not name and start - start % ARENA_RESERVE in arenas):
             heap += kb
-        elif name == "/dev/zero (deleted)":
-            sounds += kb
         elif not name or name.startswith("["):
             anon += kb
         else:
             files += kb
-    return heap / 1024, sounds / 1024, anon / 1024, files / 1024
+    return heap / 1024, anon / 1024, files / 1024
 
 
 async def soak(url: str, pid: int, seconds: float, every: float, warmup: float, seed: int,
@@ -112,7 +110,7 @@ async def soak(url: str, pid: int, seconds: float, every: float, warmup: float, 
     rows: list[Row] = []
     samples: list[float] = []
     next_row, next_sample = every, 0.0
-    print(f"{'minute':>7} {'server RSS MB':>14} {'min':>6} {'median':>7} {'heaps':>6} {'sounds':>6} {'anon':>6} "
+    print(f"{'minute':>7} {'server RSS MB':>14} {'min':>6} {'median':>7} {'heaps':>6} {'anon':>6} "
           f"{'files':>6} {'server CPU %':>13} {'client RSS MB':>14} {'underruns':>10} {'audio s':>8}")
     async with AsyncLiveMusic(url=url).connect(pacing="asap" if asap else None) as session:
         await session.set_weighted_prompts({"deep house": 1.0, "rhodes piano": 0.4})
@@ -134,7 +132,7 @@ async def soak(url: str, pid: int, seconds: float, every: float, warmup: float, 
                 last_cpu, last_time, next_row = cpu, now, next_row + every
                 row = rows[-1]
                 print(f"{row.at / 60:7.1f} {row.rss:14.1f} {row.low:6.1f} {row.median:7.1f} {row.heap:6.1f} "
-                      f"{row.sounds:6.1f} {row.anon:6.1f} {row.files:6.1f} {row.cpu:13.1f} {row.client:14.1f} "
+                      f"{row.anon:6.1f} {row.files:6.1f} {row.cpu:13.1f} {row.client:14.1f} "
                       f"{row.underruns:10d} {playout.frames / SAMPLE_RATE:8.0f}", flush=True)
             if elapsed >= seconds:
                 break
@@ -154,7 +152,7 @@ async def soak(url: str, pid: int, seconds: float, every: float, warmup: float, 
 
 def split(rows: list[Row]) -> str:
     """The range and slope of each part of the rows' memory split."""
-    parts = {"glibc heaps": "heap", "cached sounds' pages": "sounds", "other anonymous": "anon", "files": "files"}
+    parts = {"glibc heaps": "heap", "other anonymous (cached sounds included)": "anon", "files": "files"}
     return ", ".join(f"{label} {min(getattr(row, column) for row in rows):.1f}-"
                      f"{max(getattr(row, column) for row in rows):.1f} MB ({per_hour(rows, column):+.1f}/h)"
                      for label, column in parts.items())

@@ -6,9 +6,11 @@ Renders each of 18 contrasting prompts (electronic, acoustic, orchestral, rock/m
 world, ambient) with several seeds, computes simple features (MFCC mean and spread,
 tempo, onset rate, centroid, percussive share, stereo width; ``livemusic.engine.features``),
 trains a 1-nearest-neighbour classifier on the training seeds and prints how often it
-names the prompt of the test seeds, with the confusions. Then, for pairs of prompts and
-each test seed, whether a 50/50 mix lies between its parents (closer to each parent than
-the parents are to each other), and where it projects on the line from one to the other.
+names the prompt of the test seeds, with the confusions. Then, for pairs of far-apart prompts
+and each test seed, whether the engine's 50/50 mix lies between its parents (closer to each
+parent than the parents are to each other) and where it projects on the line from one to the
+other; next to it, the same for the parents' renders mixed as audio (two records on a mixer),
+a reference for what these log-spectral features make of a blend.
 ``livemusic.engine.contrast`` does the work.
 
 Both tiers are measured: the synthesized voices, and the sample tier with the SoundFont
@@ -58,11 +60,23 @@ def tier(name: str, args: argparse.Namespace) -> None:
           f"renders named right ({100.0 * result.accuracy:.0f}%, target >= 90%)")
     for prompt, seed, guess in result.confusions:
         print(f"  confused: {prompt} (seed {seed}) -> {guess}")
+    print(f"  50/50 mixes of {len(PAIRS)} far-apart pairs, per test seed: between its parents (closer to each than "
+          f"they are to each other) and where it lies on the line from the first (0) to the second (1); "
+          f"[two records: the parents' renders mixed as audio]")
+    engine_total = recorded_total = 0
     for a, b in PAIRS:
         mixes = [mix_position(result, a, b, seed, args.seconds, args.skip) for seed in tests]
+        records = [mix_position(result, a, b, seed, args.seconds, args.skip, recorded=True) for seed in tests]
         along = sorted(m.along for m in mixes)
-        print(f"  50/50 {a} + {b}: between its parents with {sum(m.between for m in mixes)} of {len(mixes)} seeds; "
-              f"along the line from {a} (0) to {b} (1): {along[0]:.2f}-{along[-1]:.2f}, median {np.median(along):.2f}")
+        engine_total += sum(m.between for m in mixes)
+        recorded_total += sum(m.between for m in records)
+        print(f"    {a + ' + ' + b:34s} between {sum(m.between for m in mixes)}/{len(mixes)}, along "
+              f"{along[0]:.2f}-{along[-1]:.2f} (median {np.median(along):.2f})  "
+              f"[two records: {sum(m.between for m in records)}/{len(records)}, "
+              f"median {np.median([m.along for m in records]):.2f}]")
+    count = len(PAIRS) * len(tests)
+    print(f"  mixes between their parents: {engine_total}/{count} ({100.0 * engine_total / count:.0f}%)  "
+          f"[two records: {recorded_total}/{count}]")
     print(f"  ({time.perf_counter() - t0:.0f} s)")
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 Contrasting prompts from six families are rendered with several seeds; a
 1-nearest-neighbour classifier on simple audio features (:mod:`features`)
 learns them from some seeds and names the prompt of renders with other seeds.
-Used by ``benchmarks/engine_contrast.py``.
+A 50/50 mix of two far-apart prompts should lie between them in the same features
+(:func:`mix_position`). Used by ``benchmarks/engine_contrast.py`` and its test.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "ambient": ("ambient", "lo-fi hip hop"),
 }
 PROMPTS: tuple[str, ...] = tuple(p for family in FAMILIES.values() for p in family)
-#: Pairs of far-apart prompts whose 50/50 mix should sound between them.
-PAIRS = (("ambient", "drum and bass"), ("bossa nova", "heavy metal"), ("lo-fi hip hop", "trance"))
+#: Pairs of far-apart prompts, across families, whose 50/50 mix should sound between them.
+PAIRS = (("ambient", "drum and bass"), ("bossa nova", "heavy metal"), ("lo-fi hip hop", "trance"),
+         ("piano ballad", "minimal techno"), ("orchestral score", "reggae"), ("jazz piano trio", "chiptune"),
+         ("baroque", "afrobeat"), ("classic rock", "bluegrass"))
 
 
 def excerpt(prompts: dict[str, float], seed: int, seconds: float, skip: float = 0.5) -> np.ndarray:
@@ -48,6 +51,7 @@ class Contrast:
     accuracy: float
     confusions: tuple[tuple[str, int, str], ...]  # (prompt, seed, guess)
     classifier: NearestNeighbour
+    tested: dict[tuple[str, int], np.ndarray]  # the test renders' features, by (prompt, seed)
 
 
 def measure(prompts: Iterable[str] = PROMPTS, train: Iterable[int] = range(1, 6), test: Iterable[int] = range(6, 11),
@@ -60,14 +64,9 @@ def measure(prompts: Iterable[str] = PROMPTS, train: Iterable[int] = range(1, 6)
             vectors.append(features(excerpt({p: 1.0}, s, seconds, skip)))
             labels.append(p)
     knn = NearestNeighbour(np.array(vectors), labels)
-    confusions, total = [], 0
-    for p in prompts:
-        for s in test:
-            guess = knn.predict(features(excerpt({p: 1.0}, s, seconds, skip)))
-            total += 1
-            if guess != p:
-                confusions.append((p, s, guess))
-    return Contrast(1.0 - len(confusions) / max(total, 1), tuple(confusions), knn)
+    tested = {(p, s): features(excerpt({p: 1.0}, s, seconds, skip)) for p in prompts for s in test}
+    confusions = tuple((p, s, guess) for (p, s), v in tested.items() if (guess := knn.predict(v)) != p)
+    return Contrast(1.0 - len(confusions) / max(len(tested), 1), confusions, knn, tested)
 
 
 @dataclass(frozen=True)
@@ -85,10 +84,22 @@ class MixPosition:
         return self.to_a < self.apart and self.to_b < self.apart
 
 
-def mix_position(contrast: Contrast, a: str, b: str, seed: int, seconds: float = 3.0, skip: float = 0.5) -> MixPosition:
-    """Where the 50/50 mix of prompts ``a`` and ``b`` lies relative to them (renders with ``seed``)."""
-    fa, fb, fm = (features(excerpt(p, seed, seconds, skip)) / contrast.classifier.scale
-                  for p in ({a: 1.0}, {b: 1.0}, {a: 1.0, b: 1.0}))
+def mix_position(contrast: Contrast, a: str, b: str, seed: int, seconds: float = 3.0, skip: float = 0.5, *,
+                 recorded: bool = False) -> MixPosition:
+    """Where the 50/50 mix of prompts ``a`` and ``b`` lies relative to them (renders with ``seed``).
+
+    The engine plays the mix of the two prompts; ``recorded``: instead, the two prompts' renders are
+    mixed as audio at half level each (two records on a DJ's mixer), a reference for what "between"
+    can mean in these features.
+    """
+    if recorded:
+        pa, pb = (excerpt({p: 1.0}, seed, seconds, skip).astype(np.float64) for p in (a, b))
+        mix = np.round((pa + pb) / 2).astype(np.int16)
+    else:
+        mix = excerpt({a: 1.0, b: 1.0}, seed, seconds, skip)
+    fa, fb = (contrast.tested.get((p, seed)) for p in (a, b))
+    fa, fb = (f if f is not None else features(excerpt({p: 1.0}, seed, seconds, skip)) for f, p in ((fa, a), (fb, b)))
+    fa, fb, fm = (f / contrast.classifier.scale for f in (fa, fb, features(mix)))
     ab = fb - fa
     return MixPosition(float(np.linalg.norm(fm - fa)), float(np.linalg.norm(fm - fb)), float(np.linalg.norm(ab)),
                        float((fm - fa) @ ab / max(float(ab @ ab), 1e-12)))

@@ -60,6 +60,7 @@ class SampleBank:
         import tinysoundfont  # the optional extra: imported only when a SoundFont is used
 
         self.path = path
+        self.sample_rate = sample_rate
         self._synth = tinysoundfont.Synth(samplerate=sample_rate)
         self._sfid = self._synth.sfload(str(path))
         self._lock = threading.Lock()

@@ -7,10 +7,12 @@ Lyria prompt guide, plus synonyms and spellings) sets some of those numbers; a
 genre is a whole style. A prompt is the average of the terms it names, and a
 weighted set of prompts is, field by field, the weighted average over the
 prompts that set that field ("flute" next to "bossa nova" brings a flute, not a
-default drum groove). Mixing and cross-fading prompts is therefore linear
-interpolation; instrument sounds are blended as sounds (each rendered as
-designed), not as hybrids of their parameters. Words the vocabulary does not
-know resolve to the nearest known terms by character similarity.
+default drum groove). Blended as a band would: how a part plays (its patterns,
+kit and sounds) comes from the prompts that play it, each as much as it plays
+it; part levels add as powers and tempos as ratios. Instrument sounds are
+blended as sounds (each rendered as designed, see :mod:`voicing`), not as
+hybrids of their parameters. Words the vocabulary does not know resolve to the
+nearest known terms by character similarity.
 
 To add a style, add an entry to ``GENRES`` in :mod:`genres`, or to ``INSTRUMENTS``
 or ``MOODS`` in :mod:`vocabulary` (and spellings to ``ALIASES`` in :mod:`aliases`);
@@ -74,8 +76,8 @@ class Style:
             return {n: 1.0 / len(raw) for n in raw}
         return {n: v / total for n, v in raw.items()}
 
-    def sounds(self, role: str, most: int = 2) -> list[tuple[Timbre, float]]:
-        """The instrument sounds a role plays, with weights summing to 1 (the ``most`` strongest).
+    def sounds(self, role: str, most: int = 2) -> list[tuple[str, Timbre, float]]:
+        """The instrument sounds a role plays (name, timbre), with weights summing to 1 (the ``most`` strongest).
 
         The style's modifiers (saturation, soft attack, held sustain, vibrato) are applied.
         """
@@ -96,7 +98,7 @@ class Style:
                                "attack": tb.attack + 0.6 * mods["soft_attack"],
                                "sustain": max(tb.sustain, mods["sustain_hold"]),
                                "vibrato": max(tb.vibrato, mods["vibrato"])})
-            out.append((tb, float(w[i]) / total))
+            out.append((INSTRUMENT_SOUNDS[i], tb, float(w[i]) / total))
         return out
 
     def kit(self) -> Kit:
@@ -123,6 +125,30 @@ def _genre_vector(overrides: dict[str, float]) -> np.ndarray:
 
 
 _GENRE_VECTORS = {name: _genre_vector(values) for name, values in GENRES.items()}
+_TERM_VECTORS = {name: _genre_vector(values) for name, values in VOCABULARY.items() if name not in GENRES}
+
+#: How a part plays (its patterns, its kit, its sounds) is blended over the terms and prompts that play
+#: it, each as much as it plays it: a drumless prompt's groove does not thin out another prompt's drums.
+#: A term that leaves a part silent still says faintly how it would play it (ambient: half time, no hats),
+#: which counts when no other term plays that part ("ambient" with "drums").
+_UNPLAYED = 0.05
+_PART_LEVEL = np.full(len(FIELDS), -1)
+for _name in FIELDS:
+    _part = next((level for level, fields in (
+        ("drums", ("g_", "kit_", "hats", "perc", "glitch")), ("bass_level", ("b_", "bass:")),
+        ("harm_level", ("h_", "harm:", "arp")), ("lead_level", ("lead:", "lead_density"))) if _name.startswith(fields)), None)
+    if _part is not None:
+        _PART_LEVEL[INDEX[_name]] = INDEX[_part]
+_PARTS = _PART_LEVEL >= 0
+_LEAD_SOUNDS = np.array([name.startswith("lead:") for name in FIELDS])
+
+
+def _played(vec: np.ndarray) -> np.ndarray:
+    """Per field, how much a style vector plays the part that field belongs to (1 for the others)."""
+    out = np.ones(len(FIELDS))
+    out[_PARTS] = np.maximum(vec[_PART_LEVEL[_PARTS]], _UNPLAYED)
+    out[_LEAD_SOUNDS] *= np.clip(vec[INDEX["lead_density"]], 0.0, 1.0)  # a lead that seldom plays is seldom heard
+    return out
 
 
 # --------------------------------------------------------------------------- prompt resolution
@@ -206,13 +232,14 @@ def _prompt_fields(text: str) -> tuple[np.ndarray, np.ndarray]:
     for term, w in terms_of(text):
         w = w * TERM_WEIGHT[term]
         if term in GENRES:  # a genre is a whole style: what it leaves out is the default
-            total += w * _GENRE_VECTORS[term]
-            weight += w
+            wf = w * _played(_GENRE_VECTORS[term])
+            total += wf * _GENRE_VECTORS[term]
+            weight += wf
             continue
-        for field, value in VOCABULARY[term].items():
-            i = INDEX[field]
-            total[i] += w * value
-            weight[i] += w
+        idx = np.array([INDEX[f] for f in VOCABULARY[term]])
+        wf = w * _played(_TERM_VECTORS[term])[idx]
+        total[idx] += wf * _TERM_VECTORS[term][idx]
+        weight[idx] += wf
     vec = DEFAULT_VECTOR.copy()
     set_ = weight > 0
     vec[set_] = total[set_] / weight[set_]
@@ -275,12 +302,32 @@ def mix_prompts(prompts: list[WeightedPrompt]) -> tuple[Style | None, list[LiveM
     # Per field, a weighted average over the prompts that set it: "flute" next to
     # "bossa nova" brings its flute, not a default drum groove.
     norm = sum(abs(w) * strength for _, strength, w in used)
-    vec = DEFAULT_VECTOR.copy()
+    vec = _to_blend(DEFAULT_VECTOR)
     for v, strength, w in used:
-        vec += np.divide(w * strength, norm, out=np.zeros_like(norm), where=norm > 0) * (v - DEFAULT_VECTOR)
+        vec += np.divide(w * strength, norm, out=np.zeros_like(norm), where=norm > 0) * (_to_blend(v) - _to_blend(DEFAULT_VECTOR))
+    vec = _from_blend(vec)
     _clip(vec)
     vec.setflags(write=False)
     return Style(vec), filtered
+
+
+#: Fields blended as the ear adds sounds: a part's level as power (level ** 2), as when two recordings are
+#: mixed (a part only one of two prompts plays comes in at half its power, -3 dB); tempo as a ratio (log).
+_POWER = np.array([INDEX[f] for f in ("drums", "bass_level", "harm_level", "lead_level", "drone", "vocal")])
+_BPM = INDEX["bpm"]
+
+
+def _to_blend(vec: np.ndarray) -> np.ndarray:
+    out = vec.copy()
+    out[_POWER] = np.maximum(out[_POWER], 0.0) ** 2
+    out[_BPM] = np.log(max(out[_BPM], 1.0))
+    return out
+
+
+def _from_blend(vec: np.ndarray) -> np.ndarray:
+    vec[_POWER] = np.sqrt(np.maximum(vec[_POWER], 0.0))
+    vec[_BPM] = np.exp(vec[_BPM])
+    return vec
 
 
 _LOWER = np.zeros(len(FIELDS))

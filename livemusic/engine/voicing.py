@@ -20,6 +20,9 @@ from livemusic.engine.arrangement import BUILD_BARS, render_riser
 from livemusic.engine.composer import STEM_DRUMS, STEM_HARM, Composer, Event
 from livemusic.engine.drums import render_drum
 from livemusic.engine.dsp import F32, fade_out, midi_hz
+from livemusic.engine.fields import SOUND_TIMBRES
+from livemusic.engine.filters import response
+from livemusic.engine.master import k_weighting
 from livemusic.engine.sound_cache import SoundCache, quantize
 from livemusic.engine.soundfont import SampleBank
 from livemusic.engine.style import Style
@@ -56,15 +59,58 @@ class StyleSettings:
         self.sounds = {}
         for role in ("bass", "harm", "lead"):
             sounds = []
-            for tb, weight in style.sounds(role):
+            # A melody is one instrument's; bass and harmony may layer two (a sub under a bass, strings on a pad).
+            for name, tb, weight in style.sounds(role, 1 if role == "lead" else 2):
                 if self.lofi > 0.3:
                     tb = Timbre(**{**tb.__dict__, "vibrato": max(tb.vibrato, 0.25 * self.lofi)})
                 key = timbre_key(tb)
                 if bank is not None and tb.gm >= 1 and bank.has(int(tb.gm) - 1):
                     key = ("sample", bank, int(tb.gm) - 1)  # :func:`_tone` plays it from the bank
-                sounds.append((tb, key, round(weight * 16) / 16 or 1 / 16))
-            self.sounds[role] = sounds
+                sounds.append((name, tb, key, weight))
+            self.sounds[role] = [(tb, key, round(gain * 16) / 16 or 1 / 16)
+                                 for (_, tb, key, _), gain in zip(sounds, _level_gains(sounds, _REFERENCE[role]))]
         self.kits: dict[tuple[int, int], tuple] = {}  # (tonic, third) -> tuned kit
+
+
+#: The note at which a role's sounds are compared (how loud each is, when a blend layers two).
+_REFERENCE = {"bass": 40, "harm": 60, "lead": 72}
+_LOUDNESS: dict[tuple, float] = {}
+
+
+def _level_gains(sounds: list[tuple[str, Timbre, tuple, float]], midi: int) -> list[float]:
+    """Gains that layer a role's sounds (name, timbre, key, weight) by their weights in loudness, not in peak level.
+
+    Sounds are rendered to equal peaks, so at equal gains a bright pluck drowns a soft pad and
+    a blend of two styles sounds like the one with the louder instrument. The part keeps the
+    loudness its weighted sounds had together.
+    """
+    if len(sounds) < 2:
+        return [w for *_, w in sounds]
+    loud = [_loudness(name, key, midi) for name, _, key, _ in sounds]
+    mean = sum(w * level for (*_, w), level in zip(sounds, loud))
+    return [w * mean / level for (*_, w), level in zip(sounds, loud)]
+
+
+def _loudness(name: str, key: tuple, midi: int) -> float:
+    """The K-weighted RMS of the first half second of a loud note of sound ``name`` (its attack and body),
+    played from the SoundFont if ``key`` names one (the style's modifiers left out: one measurement a sound)."""
+    sample = key[0] == "sample"
+    cache_key = (key if sample else name, midi)
+    level = _LOUDNESS.get(cache_key)
+    if level is None:
+        if sample:
+            _, bank, program = key
+            sr = bank.sample_rate
+            wave = bank.note(program, midi, 1.0, 1.0)
+        else:
+            sr = 24_000
+            wave = render_tone(SOUND_TIMBRES[name], midi, 1.0, 1.0, 0.5, sr)
+        spec = np.fft.rfft(wave[: sr // 2])
+        weights = np.ones(len(spec), np.complex64)
+        for sos in k_weighting(sr):
+            weights *= response(sos[:3], sos[3:], 2 * (len(spec) - 1))
+        level = _LOUDNESS[cache_key] = max(math.sqrt(float(np.sum(np.abs(spec * weights) ** 2))) / (sr // 2), 1e-6)
+    return level
 
 
 def event_sounds(ev: Event, fx: StyleSettings, brightness: float, composer: Composer, lead_gain: float,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
 
-from .analysis import centroid, onset_rate, percussive_ratio, tempo
+from .analysis import centroid, integrated_loudness, onset_rate, percussive_ratio, tempo
 from .renders import render
 
 #: Contrasting prompts and the tempo each implies (bpm is left unset in the config).
@@ -58,7 +59,7 @@ def test_features_span_a_wide_range(contrast_features):
 @pytest.mark.parametrize(("a", "b"), [("ambient", "drum and bass"), ("lo-fi hip hop", "chiptune")])
 def test_a_50_50_mix_lies_between_its_parents(a, b):
     fa, fb = features(a), features(b)
-    mixed_bpm = round((CONTRASTS[a] + CONTRASTS[b]) / 2)
+    mixed_bpm = round(math.sqrt(CONTRASTS[a] * CONTRASTS[b]))  # halfway as a ratio: as far from each
     mix = render({a: 1.0, b: 1.0}, 10.0, skip=1.0).mix
     fm = {"tempo": tempo(mix, mixed_bpm), "centroid": centroid(mix), "onsets": onset_rate(mix)}
     assert fm["tempo"] == pytest.approx(mixed_bpm, rel=0.02)
@@ -66,6 +67,18 @@ def test_a_50_50_mix_lies_between_its_parents(a, b):
         lo, hi = sorted((fa[key], fb[key]))
         margin = 0.1 * (hi - lo)
         assert lo - margin <= fm[key] <= hi + margin, (key, fa[key], fm[key], fb[key])
+
+
+def test_mixed_with_a_drumless_prompt_the_drums_play_their_groove_quieter_not_thinned_out():
+    # Half ambient (no drums) leaves drum and bass's break in place, at half its power (-3 dB), not a
+    # random half of its hits merged with ambient's unplayed half-time groove.
+    def drums(prompts):
+        stems = render(prompts, 8.0, bpm=174, stems=True, skip=1.0).stems
+        return integrated_loudness(stems["drums"]), onset_rate(stems["drums"])
+
+    (alone, alone_rate), (mixed, mixed_rate) = drums("drum and bass"), drums({"ambient": 1.0, "drum and bass": 1.0})
+    assert alone - 5.0 <= mixed <= alone - 1.5
+    assert mixed_rate >= 0.7 * alone_rate
 
 
 def test_weights_are_relative():

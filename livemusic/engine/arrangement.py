@@ -62,7 +62,7 @@ OUTRO = Section("outro", -3.0, drums=0.8, backbone=0.8, hats=0.5, bass=0.8, harm
 #: The end: one chord (with a kick and a crash where there are drums) on the downbeat after the outro.
 FINAL = Section("final", -2.0, lead=0.0, final=True)
 #: Sections of styles without drums: the harmony swells and thins out.
-SWELL = Section("swell", 0.5, bass=1.1, harm=1.1, lead=1.1, density=0.2, anchor=True)
+SWELL = Section("swell", 1.5, bass=1.3, harm=1.15, lead=1.1, density=0.25, anchor=True)
 SPARSE = Section("sparse", -4.0, bass=0.4, harm=0.9, lead=0.3, density=-0.3)
 
 #: What may follow each section, with weights, per kind of style.

@@ -160,8 +160,11 @@ class Parts:
     def _bass(self, bar, s, onset, d, ctl, out, sec, chord) -> None:
         w = d.bass_w
         nxt = next((k for k in range(s + 1, STEPS) if bar.bass_u[k] < d.bass_p[k]), STEPS)
-        legato = sum(wt * (BASS_TEMPLATES[b][1] or (nxt - s) * 0.95) for b, wt in w.items())
-        length = min(legato, (nxt - s) * 0.95) * sec
+        # Held notes tie over into the next: at most a quarter of a sixteenth between them (a whole-note
+        # sub bass that stopped for 5% of every bar pulsed at each bar line).
+        held = (nxt - s) - min(0.05 * (nxt - s), 0.25)
+        legato = sum(wt * (BASS_TEMPLATES[b][1] or held) for b, wt in w.items())
+        length = min(legato, held) * sec
         root = self.pc(chord)
         lo = 28 + int(round((d.register - 0.5) * 6))
         walk_to = self.pc(self._next_chord(bar)) if w["walk"] > 0.3 and s >= 12 else None

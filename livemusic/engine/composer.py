@@ -25,7 +25,7 @@ import numpy as np
 
 from livemusic.engine.arrangement import FINAL, OUTRO, Arranger, Section, style_kind
 from livemusic.engine.patterns import DRUMS, FAMILY_CENTRE, MAJOR, MODE_CENTRE, PROGRESSION_BANK, STEPS
-from livemusic.engine.fields import KEYS, PROGRESSIONS
+from livemusic.engine.fields import GROOVES, KEYS, PROGRESSIONS
 from livemusic.engine.parts import Parts
 from livemusic.engine.plan import STEM_BASS, STEM_DRUMS, STEM_HARM, STEM_LEAD, Bar, Controls, Derived, Event, Phrase
 from livemusic.engine.style import Style
@@ -130,7 +130,11 @@ class Composer(Parts):
 
     def _onset(self, bar: Bar, step: int) -> int:
         delay = 0.0
-        if step % 2 == 1:
+        if bar.swung_eighths:  # a shuffle: each beat's second 8th comes late (2/3 of the beat at full swing)
+            late = bar.swing * 2.0 / 3.0
+            pos = step % 4
+            delay = late * (pos if pos <= 2 else 4 - pos) / 2.0  # the 16ths between move with it
+        elif step % 2 == 1:  # 16th swing (hip hop, house): each 8th's second 16th comes late
             delay = bar.swing * 0.33
         if bar.humanize > 0.02:  # players sit a few milliseconds behind the grid, never exactly on it
             delay += bar.humanize * 0.1 * bar.vel_u[1, (step + 7) % STEPS]
@@ -185,7 +189,8 @@ class Composer(Parts):
             lead_u, pitch_u = vary(ph.lead_u[i % 2]), vary(ph.pitch_u)
         self.bar = Bar(
             index=i, start=self.next_bar_start, step_len=60.0 / ctl.bpm / 4.0 * self.sr,
-            swing=float(np.clip(style["swing"], 0.0, 1.0)), humanize=float(np.clip(style["humanize"], 0.0, 1.0)), chords=chords,
+            swing=float(np.clip(style["swing"], 0.0, 1.0)), swung_eighths=style.weights("g", GROOVES)["shuffle"] >= 0.35,
+            humanize=float(np.clip(style["humanize"], 0.0, 1.0)), chords=chords,
             drum_u=drum_u, bass_u=bass_u, harm_u=harm_u,
             lead_u=lead_u, pitch_u=pitch_u, vel_u=rng.random((4, STEPS)),
             fill=(arr.last_bar and not arr.section.build)

@@ -99,6 +99,7 @@ class Bar:
     start: int                 # first frame
     step_len: float            # frames per 16th
     swing: float
+    swung_eighths: bool        # the swing delays each beat's second 8th (a shuffle), not each 8th's second 16th
     humanize: float
     chords: tuple[int, ...]    # degrees for each half (1 or 2 entries)
     drum_u: np.ndarray

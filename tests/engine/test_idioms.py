@@ -1,4 +1,4 @@
-"""Genre idioms, measured on the parts: metal's double kick and amp, flamenco's Phrygian centre and key,
+"""Genre idioms, measured on the parts: metal's double kick and amp, flamenco's Phrygian centre and key, jazz's swing,
 reggae's one drop, a film score's low-string ostinato."""
 
 from __future__ import annotations
@@ -74,3 +74,22 @@ def test_reggae_drops_the_kick_on_beat_three():
 def test_an_orchestral_score_drives_on_a_low_string_ostinato():
     cellos = render("orchestral score", 8.0, bpm=96, stems=True, skip=1.0).stems["bass"]
     assert _notes_per_second(cellos) >= 4.0  # a gallop on every beat: 12 notes a bar, 4.8 a second
+
+
+def _second_eighths(prompt: str, bpm: int) -> float:
+    """Where in the beat (0..1) the drums' hits around its second 8th land, by the notes the engine played
+    (its MIDI): the median of those between 0.4 and 0.8 of a beat."""
+    from .renders import generator
+
+    g = generator(prompt, bpm=bpm)
+    beat = 60.0 / bpm * SR
+    where = np.array([n.frame % beat / beat for n in g.render(20 * SR, notes=True).notes if n.part == "drums"])
+    return float(np.median(where[(where > 0.4) & (where < 0.8)]))
+
+
+def test_jazz_swings_its_eighths():
+    assert 0.56 <= _second_eighths("jazz", 140) <= 0.7  # 0.5 straight, 2/3 a triplet
+
+
+def test_hip_hop_swings_sixteenths_leaving_its_eighths_straight():
+    assert _second_eighths("lo-fi hip hop", 82) <= 0.53

@@ -16,6 +16,11 @@ class SoundCache:
         self._samples = 0
         self._max = max_samples
 
+    @property
+    def samples(self) -> int:
+        """Samples held (float32: 4 bytes each)."""
+        return self._samples
+
     def clear(self) -> None:
         self._items.clear()
         self._samples = 0
@@ -26,9 +31,8 @@ class SoundCache:
         A ``spare`` sound (one only used to build others, such as a chord's notes) joins at
         the old end: when the cache is full, such sounds leave before the sounds played.
         """
-        item = self._items.get(key)
+        item = self.find(key)
         if item is not None:
-            self._items.move_to_end(key)
             return item
         item = _in_own_pages(make())
         item.setflags(write=False)
@@ -38,6 +42,16 @@ class SoundCache:
         self._samples += item.size
         self._trim()
         return item
+
+    def find(self, key: tuple) -> np.ndarray | None:
+        """The sound cached under ``key`` (now the most recently used), or None."""
+        item = self._items.get(key)
+        if item is not None:
+            self._items.move_to_end(key)
+        return item
+
+    def __contains__(self, key: tuple) -> bool:
+        return key in self._items
 
     def limit(self, max_samples: int) -> None:
         """Hold at most ``max_samples`` from now on, forgetting the least recently used sounds beyond it."""

@@ -34,7 +34,13 @@ from livemusic.engine.timbre import Timbre, timbre_key
 #: set of a dozen sessions; at 24 M a single drum & bass session already re-rendered.
 SOUND_CACHE_SAMPLES = 64_000_000
 _CACHE = SoundCache(max_samples=SOUND_CACHE_SAMPLES)
-_CACHE_LOCK = threading.Lock()
+#: Risers (a build's whole section of noise, 0.3-0.8 M samples each) are cached apart from the notes,
+#: in at most 8 M samples (32 MB: both build lengths at five tempos or brightnesses). In the notes'
+#: cache, full after a session's second minute, each riser pushed notes out when it was rendered and
+#: was itself pushed out before the next build, which rendered it again.
+RISER_CACHE_SAMPLES = 8_000_000
+_RISERS = SoundCache(max_samples=RISER_CACHE_SAMPLES)
+_CACHE_LOCK = threading.Lock()  # guards both caches
 _WARMING: set[tuple] = set()  # keys queued for the background thread or being rendered there
 _WARM_QUEUE: queue.SimpleQueue = queue.SimpleQueue()
 _WARMER: list[threading.Thread] = []  # the one background thread, once started
@@ -121,7 +127,7 @@ def event_sounds(ev: Event, fx: StyleSettings, brightness: float, composer: Comp
     """
     if ev.kind == "riser":
         key, make = _riser(ev.dur, brightness, sr)
-        return [(ev.stem, 0, _cached(key, make), _pan_column(ev.pan) * F32(ev.vel))]
+        return [(ev.stem, 0, _cached(key, make, cache=_RISERS), _pan_column(ev.pan) * F32(ev.vel))]
     if ev.stem == STEM_DRUMS:
         tonic = composer.pc(composer.mode_tonic)
         third = composer.pc(composer.mode_tonic + 2)
@@ -192,7 +198,7 @@ def warm_risers(bar_frames: float, brightness: float, sr: int) -> None:
     for bars in BUILD_BARS:
         key, make = _riser(bars * bar_frames / sr, brightness, sr)
         with _CACHE_LOCK:
-            if key in _CACHE._items or key in _WARMING:
+            if key in _RISERS or key in _WARMING:
                 continue
             _WARMING.add(key)
         _WARM_QUEUE.put((key, make))
@@ -205,7 +211,7 @@ def _warm() -> None:
     while True:
         key, make = _WARM_QUEUE.get()
         try:
-            _cached(key, make)
+            _cached(key, make, cache=_RISERS)
         finally:
             with _CACHE_LOCK:
                 _WARMING.discard(key)
@@ -218,13 +224,17 @@ def _riser(seconds: float, brightness: float, sr: int) -> tuple[tuple, Callable[
 
 
 def clear_sound_cache() -> None:
-    """Forget every cached sound (for cold-start measurements)."""
+    """Forget every cached sound, risers included (for cold-start measurements)."""
     with _CACHE_LOCK:
         _CACHE.clear()
+        _RISERS.clear()
 
 
 def limit_sound_cache(max_samples: int) -> None:
-    """Bound the shared sound cache at ``max_samples`` (at most ``SOUND_CACHE_SAMPLES``), oldest sounds out first."""
+    """Bound the shared sound cache at ``max_samples`` (at most ``SOUND_CACHE_SAMPLES``), oldest sounds out first.
+
+    Risers keep their own bound, :data:`RISER_CACHE_SAMPLES`.
+    """
     with _CACHE_LOCK:
         _CACHE.limit(min(max_samples, SOUND_CACHE_SAMPLES))
 
@@ -321,12 +331,12 @@ def _nearest_midi(hz: float, pc: int) -> int:
     return min((base + d for d in range(-6, 7) if (base + d) % 12 == pc), key=lambda x: abs(x - m))
 
 
-def _cached(key: tuple, make, spare: bool = False) -> np.ndarray:
+def _cached(key: tuple, make, spare: bool = False, cache: SoundCache = _CACHE) -> np.ndarray:
+    """The sound under ``key`` in ``cache``, else ``make()``'s, rendered outside the lock and cached."""
     with _CACHE_LOCK:
-        hit = _CACHE._items.get(key)
+        hit = cache.find(key)
         if hit is not None:
-            _CACHE._items.move_to_end(key)
             return hit
     wave = make()
     with _CACHE_LOCK:
-        return _CACHE.get(key, lambda: wave, spare)
+        return cache.get(key, lambda: wave, spare)

@@ -87,6 +87,21 @@ class Bus:
             dry[_REVERBERATED] += wet[:-1]
         return self.master.process(mix, dry, with_stems, composer.level_db(), composer.section.anchor)
 
+    def snapshot(self) -> tuple:
+        """The bus's state before a block: only what a block changes (a few blocks of samples, not its
+        delay lines and reverb history), so that a block can be undone (:meth:`restore`) and done again."""
+        return (self._pump, self.rider.snapshot(), self._widener.snapshot(), self._delays.snapshot(),
+                self._reverb.snapshot(), self.master.snapshot())
+
+    def restore(self, state: tuple) -> None:
+        """Back to a :meth:`snapshot` (which stays valid: a block may be done again more than once)."""
+        self._pump, rider, widener, delays, reverb, master = state
+        self.rider.restore(rider)
+        self._widener.restore(widener)
+        self._delays.restore(delays)
+        self._reverb.restore(reverb)
+        self.master.restore(master)
+
     def _duck(self, dry: np.ndarray, bpm: float, start: int, depth: float) -> None:
         """Duck bass, harmony and (half as deep) lead on every beat, as a kick on a sidechain does.
 

@@ -19,6 +19,7 @@ class Delay:
     """Tempo-synced feedback echoes of mono sends, one line each; left and right taps differ for width."""
 
     def __init__(self, sr: float, block: int, lines: int, seconds: float = 4.0) -> None:
+        self.block = block
         self.size = -(-int(sr * seconds) // block) * block  # whole blocks: writing one never wraps
         # One more block mirrors the first, so that reading a block never wraps either.
         self.buf = np.zeros((lines, self.size + block), F32)
@@ -41,6 +42,17 @@ class Delay:
         if self.pos == 0:
             self.buf[:, size:] = new
         self.pos = (self.pos + n) % size
+
+    def snapshot(self) -> tuple[int, np.ndarray]:
+        """What the next block changes: the write position and the block of the line it overwrites."""
+        return self.pos, self.buf[:, self.pos:self.pos + self.block].copy()
+
+    def restore(self, state: tuple[int, np.ndarray]) -> None:
+        """Back to a :meth:`snapshot` (which stays valid)."""
+        self.pos, overwritten = state
+        self.buf[:, self.pos:self.pos + self.block] = overwritten
+        if self.pos == 0:
+            self.buf[:, self.size:] = overwritten  # the mirror of the first block
 
 
 class Widener:
@@ -86,6 +98,15 @@ class Widener:
             stem[0] += side
             stem[1] -= side
 
+    def snapshot(self) -> list[np.ndarray]:
+        """What the next block reads of each line: its last ``delay`` + moving average samples."""
+        return [line[len(line) - d - self.average:].copy() for line, d in zip(self.lines, self.delays)]
+
+    def restore(self, state: list[np.ndarray]) -> None:
+        """Back to a :meth:`snapshot` (which stays valid)."""
+        for line, kept in zip(self.lines, state):
+            line[len(line) - len(kept):] = kept
+
 
 class LeadRider:
     """A mixing engineer's hand on the lead fader: in lead-driven styles, the lead sits level with the harmony.
@@ -120,6 +141,12 @@ class LeadRider:
         want = math.sqrt(self.harm * 10 ** (LEAD_OVER_HARMONY_DB / 10) / self.lead)
         want = 1.0 + min(max(driven, 0.0), 1.0) * (want - 1.0)
         self.gain = min(max(self.gain + min(4.0 * rate, 1.0) * (want - self.gain), 1.0), 6.0)
+
+    def snapshot(self) -> tuple[float, float, float, bool]:
+        return self.lead, self.harm, self.gain, self.held
+
+    def restore(self, state: tuple[float, float, float, bool]) -> None:
+        self.lead, self.harm, self.gain, self.held = state
 
 
 #: Where a lead-driven style's rider holds the lead: raw power over the harmony's (dB).

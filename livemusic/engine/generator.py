@@ -33,7 +33,7 @@ from livemusic.engine.bus import Bus
 from livemusic.engine.composer import STEPS, Composer, Controls
 from livemusic.engine.dry import DryRing
 from livemusic.engine.played import STEM_NAMES, Player
-from livemusic.engine.rewind import BusHistory
+from livemusic.engine.rewind import Snapshotter
 from livemusic.engine.style import DEFAULT_STYLE, Style, mix_prompts
 from livemusic.engine.voicing import warm_risers
 from livemusic.types import (
@@ -99,7 +99,8 @@ class Generator:
         self._frame = 0
         self._bus = Bus(sample_rate, self.block, stems=len(STEM_NAMES))
         self.rewindable = rewindable
-        self._history = BusHistory(self._composer, self._bus) if rewindable else None
+        self._composer_at_block = Snapshotter(self._composer) if rewindable else None
+        self._bus_at_block: tuple | None = None
         #: The last block's start and the state there, while it can be rendered again (rewindable only).
         self._begun: _Begun | None = None
         self._handed = 0  # notes before this stream frame have been handed out
@@ -298,7 +299,8 @@ class Generator:
         already returned come out the same and are not returned again."""
         begun = self._begun
         returned = self._frame - self._ahead.frames - begun.frame
-        self._history.undo_block()
+        self._composer_at_block.restore()
+        self._bus.restore(self._bus_at_block)
         self._dry.undo_block()
         (self._frame, self._style, self._target, self._config, self._seed, self._started, self._ctl,
          self._reset_pending) = begun[:8]
@@ -335,8 +337,9 @@ class Generator:
         sr, n = self.sample_rate, self.block
         start = self._frame
         self._dry.begin_block()
-        if self._history is not None:
-            self._history.begin_block()
+        if self.rewindable:
+            self._composer_at_block.take()
+            self._bus_at_block = self._bus.snapshot()
             self._begun = _Begun(start, self._style, self._target, self._config, self._seed, self._started,
                                  self._ctl, self._reset_pending, [])
         if self._reset_pending:
@@ -379,9 +382,8 @@ class Generator:
         self._player.compose(segment, start + n, self._style, ctl, start)
         self._ctl = ctl
 
-        bus = self._history.process if self._history is not None else self._bus.process
-        self._ahead.push(*bus(self._dry.current(), self._player.fx(self._style), ctl, start, self._composer,
-                              self._stems_active))
+        self._ahead.push(*self._bus.process(self._dry.current(), self._player.fx(self._style), ctl, start,
+                                            self._composer, self._stems_active))
         self._dry.end_block()
         self._frame += n
 

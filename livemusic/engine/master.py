@@ -129,6 +129,18 @@ class Master:
             np.multiply(stems[..., -sub:], ramp[-sub:], out=self.stem_line[..., :sub])
         return mix16, stems16
 
+    def snapshot(self) -> tuple:
+        """What the next block changes: the loudness and limiter state and the look-ahead it reads."""
+        sub = self.sub
+        return (self.power, self.short, self.anchored, self.gain, self.held, self.pending_peak, self.lim,
+                self.line[:, :sub].copy(), self.stem_line[..., :sub].copy())
+
+    def restore(self, state: tuple) -> None:
+        """Back to a :meth:`snapshot` (which stays valid)."""
+        sub = self.sub
+        (self.power, self.short, self.anchored, self.gain, self.held, self.pending_peak, self.lim,
+         self.line[:, :sub], self.stem_line[..., :sub]) = state
+
     def gain_curve(self, mix: np.ndarray, level_db: float = 0.0, anchor: bool = True) -> np.ndarray:
         """The gain ramp (per sample, times full scale) for this block of the raw mix.
 

@@ -111,3 +111,16 @@ class Reverb:
         pairs[..., 1:, 0] = low[..., :-1]
         pairs[..., 1] = low
         return (pairs.reshape(-1, 2) @ self.interp).reshape(len(sends), 2, -1)
+
+    def snapshot(self) -> tuple[int, bool, np.ndarray, np.ndarray, np.ndarray]:
+        """What the next block changes: the history slot it overwrites, its input frame's second half,
+        the last output sample it interpolates from, the head and whether stems were on."""
+        p = self.p
+        return self.head, self.stems_on, self.hist[:, self.head].copy(), self.frame[:, p:].copy(), \
+            self.pairs[..., -1, 1].copy()
+
+    def restore(self, state: tuple[int, bool, np.ndarray, np.ndarray, np.ndarray]) -> None:
+        """Back to a :meth:`snapshot` (which stays valid). A history slot and its copy hold the same spectra."""
+        self.head, self.stems_on, slot, self.frame[:, self.p:], self.pairs[..., -1, 1] = state
+        self.hist[:, self.head] = slot
+        self.hist[:, self.head + self.parts] = slot

@@ -3,14 +3,14 @@
 A live listener's generator renders 200 ms blocks but sends 40 ms chunks; a change
 that arrives mid-block is made at the first frame not yet sent by rendering the
 block again from a snapshot taken at its start (the frames already sent come out
-the same). The composer and the bus are snapshotted generically, so that their
-modules need not know about it:
+the same). The composer is snapshotted generically, so that its modules need not
+know about it (the bus keeps its own, smaller snapshots: :meth:`.Bus.snapshot`):
 
 - an object's attributes, a list's items and a dict's entries are kept (shallow) and
   walked on; a restore puts them back into the same objects, so objects shared
   between parts stay shared;
 - a writable numpy array's contents are copied (into a buffer reused from the last
-  snapshot: the bus's delay lines and reverb history are megabytes);
+  snapshot);
 - a NumPy random generator's state is kept;
 - values that cannot change in place (numbers, strings, frozen dataclasses, arrays
   that are not writable, functions and classes) are kept by reference.
@@ -84,49 +84,3 @@ class Snapshotter:
                 target.update(saved)
             else:
                 target.bit_generator.state = saved
-
-
-class BusHistory:
-    """The composer and the bus as they were at the last block's start, for rendering it again.
-
-    The composer is small: it is snapshotted before every block. The bus holds
-    megabytes (delay lines, reverb history), so it is snapshotted every ``every``
-    blocks, with each block's input since; going back replays the bus on those
-    inputs (each with the composer as it was then) up to the last block's start.
-    """
-
-    def __init__(self, composer: object, bus: Any, every: int = 5) -> None:
-        self._bus = bus
-        self._every = every
-        self._bus_snapshot = Snapshotter(bus)
-        #: The composer at the start of each block since the bus's snapshot (reused round the cycle).
-        self._composer = [Snapshotter(composer) for _ in range(every)]
-        #: Each block's bus input since the bus's snapshot: the dry stems (a reused buffer) and the other arguments.
-        self._inputs: list[tuple[np.ndarray, tuple[Any, ...]]] = []
-        self._spare: list[np.ndarray] = []
-
-    def begin_block(self) -> None:
-        """Before a block is composed: snapshot the composer, and every ``every`` blocks the bus."""
-        if len(self._inputs) == self._every or not self._inputs:
-            self._spare += [dry for dry, _ in self._inputs]
-            self._inputs.clear()
-            self._bus_snapshot.take()
-        self._composer[len(self._inputs)].take()
-
-    def process(self, dry: np.ndarray, *args: Any) -> Any:
-        """``bus.process(dry, *args)``, remembering its input."""
-        kept = self._spare.pop() if self._spare else np.empty_like(dry)
-        np.copyto(kept, dry)
-        self._inputs.append((kept, args))
-        return self._bus.process(dry, *args)
-
-    def undo_block(self) -> None:
-        """Composer and bus back to the start of the last block processed."""
-        last, _ = self._inputs.pop()
-        self._bus_snapshot.restore()
-        for i, (dry, args) in enumerate(self._inputs):
-            self._composer[i + 1].restore()  # as it was when the bus processed block i
-            np.copyto(last, dry)  # the bus works in place: on a copy, the input may be replayed again
-            self._bus.process(last, *args)
-        self._spare.append(last)
-        self._composer[len(self._inputs)].restore()

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from livemusic.audio.recorder import Recorder
-from livemusic.audio.ring import RingBuffer
 from livemusic.controls import Controls, LiveOptions, client_for
 from livemusic.midi_control import MidiMapping
 from livemusic.errors import InvalidInputError
@@ -28,9 +27,9 @@ from livemusic.music.embedded import EmbeddedEngine
 from livemusic.music.schedule import Scheduler
 from livemusic.music.session import AsyncMusicSession
 from livemusic.presets import Preset
-from livemusic.stage import BUFFER_MS, Stage, chunk_ms_for, open_device, recording_path
+from livemusic.device import DeviceOpening
+from livemusic.stage import BUFFER_MS, Stage, chunk_ms_for, recording_path
 from livemusic.music.midi_out import MidiOut, SteppedClock, open_port
-from livemusic.music.render import arender
 from livemusic.timeparse import BEATS_PER_BAR, TimeValue, parse_time
 from livemusic.types import SAMPLE_RATE
 
@@ -116,26 +115,31 @@ class _Status:
             self.stream.flush()
 
 
-async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedEngine | None = None) -> None:
+async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedEngine | None = None,
+                      device: DeviceOpening | None = None) -> None:
     """Play ``preset`` through the sound card (and/or record it) following its timeline.
 
     ``engine`` is an embedded engine spawned early by the caller; it is used
     when the preset plays on the embedded engine and stopped otherwise.
+    ``device`` is the sound card being opened early by the caller (opened here otherwise).
     """
     try:
         duration = _seconds(preset, options.duration)
         record = options.record or preset.record
         recorder = Recorder(recording_path(record), max_seconds=duration) if record else None
         midi = MidiOut(open_port(options.midi_out), lambda: 0.0) if options.midi_out else None
+        client = await client_for(options, preset, engine)
     except BaseException:
         if engine is not None:
             await engine.stop()
+        if device is not None:
+            await asyncio.to_thread(device.close)
         raise
-    client = await client_for(options, preset, engine)
     if client.backend != "embedded":
         engine = None
     buffer_ms = options.buffer_ms or BUFFER_MS[client.backend]
-    ring = RingBuffer.for_seconds(max(4 * buffer_ms / 1000, 2.0))
+    if device is None:
+        device = DeviceOpening(device=options.device, buffer_ms=buffer_ms, audio=options.audio)
     player = stage = None
     status = _Status()
     loop = asyncio.get_running_loop()
@@ -143,10 +147,9 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
     try:
-        # Open the sound device while the engine finishes starting (both take a while).
-        player, _ = await asyncio.gather(
-            asyncio.to_thread(open_device, ring, device=options.device, buffer_ms=buffer_ms, audio=options.audio),
-            engine.start() if engine is not None else asyncio.sleep(0))
+        # The sound device opens while the engine finishes starting (both take a while).
+        (ring, player), _ = await asyncio.gather(
+            device.result(buffer_ms), engine.start() if engine is not None else asyncio.sleep(0))
         async with client.connect(model=preset.model, chunk_ms=chunk_ms_for(client.backend, buffer_ms),
                                   notes=midi is not None) as session:
             stage = Stage(session, ring, player, buffer_ms=buffer_ms, recorder=recorder, limit_seconds=duration)
@@ -180,6 +183,8 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
         if stage is None:
             if player is not None:
                 player.close()
+            else:  # the engine failed to start while the device opened
+                await asyncio.to_thread(device.close)
             if recorder is not None:
                 recorder.close()
         if player is not None:
@@ -219,6 +224,8 @@ async def render_preset(preset: Preset | None, options: RenderOptions) -> Path:
     if options.duration is not None:
         length = _duration(options.duration)
         bars, seconds = (length.beats / BEATS_PER_BAR, None) if length.is_musical else (None, length.amount)
+    from livemusic.music.render import arender  # the engine's sound code (via seams): not for `play`
+
     source: dict[str, Any] = {"preset": preset} if preset is not None else {"prompts": options.prompts}
     progress = _Progress()
     try:

@@ -158,7 +158,7 @@ def play(preset: Path, duration: str | None, record: Path | None, device: str | 
          backend: str | None, url: str | None, api_key: str | None, no_audio: bool, midi: str | None,
          midi_out: str | None) -> None:
     """Play PRESET through the sound card, following its timeline."""
-    engine = _spawn_engine_early(backend, url, api_key)
+    engine, opening = _start_early(backend, url, api_key, device=device, buffer_ms=buffer_ms, audio=not no_audio)
     from livemusic.app import PlayOptions, play_preset
     from livemusic.presets import load_preset
 
@@ -167,9 +167,9 @@ def play(preset: Path, duration: str | None, record: Path | None, device: str | 
         options = PlayOptions(duration=duration, record=record, device=device, buffer_ms=buffer_ms,
                               backend=backend, url=url, api_key=api_key, audio=not no_audio, midi=midi, midi_out=midi_out)
     except LiveMusicError as exc:
-        _stop_engine(engine)
+        _stop_early(engine, opening)
         _fail(exc)
-    _run(play_preset(loaded, options, engine=engine))
+    _run(play_preset(loaded, options, engine=engine, device=opening))
 
 
 @main.command()
@@ -178,7 +178,7 @@ def play(preset: Path, duration: str | None, record: Path | None, device: str | 
 def repl(preset: Path | None, record: Path | None, device: str | None, buffer_ms: int | None, backend: str | None,
          url: str | None, api_key: str | None, no_audio: bool, midi: str | None) -> None:
     """Live-code: a Python prompt (top-level await) steering the music while it plays."""
-    engine = _spawn_engine_early(backend, url, api_key)
+    engine, opening = _start_early(backend, url, api_key, device=device, buffer_ms=buffer_ms, audio=not no_audio)
     from livemusic.controls import LiveOptions
     from livemusic.presets import load_preset
     from livemusic.repl import run_repl
@@ -186,12 +186,12 @@ def repl(preset: Path | None, record: Path | None, device: str | None, buffer_ms
     try:
         loaded = load_preset(preset) if preset is not None else None
     except LiveMusicError as exc:
-        _stop_engine(engine)
+        _stop_early(engine, opening)
         _fail(exc)
     options = LiveOptions(record=record, device=device, buffer_ms=buffer_ms, backend=backend, url=url,
                           api_key=api_key, audio=not no_audio, midi=midi)
     try:
-        code = run_repl(loaded, options, engine=engine)
+        code = run_repl(loaded, options, engine=engine, device=opening)
     except KeyboardInterrupt:
         sys.exit(130)
     except LiveMusicError as exc:
@@ -231,23 +231,28 @@ def midi_learn(preset: Path, targets: tuple[str, ...], port: str | None) -> None
     _run(run())
 
 
-def _stop_engine(engine) -> None:
-    """Stop an engine spawned early that will not be used (bad input found after spawning it)."""
+def _stop_early(engine, opening) -> None:
+    """Stop what :func:`_start_early` started when it will not be used (bad input found meanwhile)."""
     if engine is not None:
         asyncio.run(engine.stop())
+    opening.close()
 
 
-def _spawn_engine_early(backend: str | None, url: str | None, api_key: str | None):
-    """Start the embedded engine now when the flags point to it, so its start-up overlaps ours.
+def _start_early(backend: str | None, url: str | None, api_key: str | None, *, device: str | None,
+                 buffer_ms: int | None, audio: bool):
+    """Start the embedded engine (when the flags point to it) and open the sound card now, so that their
+    start-up overlaps ours (imports, reading the preset, connecting).
 
-    The preset may still choose another backend; then the engine is stopped unused.
+    The preset may still choose another backend; then the engine is stopped unused (and the device opened
+    again if that backend buffers differently).
     """
+    from livemusic.device import BUFFER_MS, DeviceOpening
     from livemusic.live.endpoints import api_key_from_env
     from livemusic.music.embedded import EmbeddedEngine
 
-    if url or backend == "gemini" or (backend is None and (api_key or api_key_from_env())):
-        return None
-    return EmbeddedEngine.spawn()
+    guess = "url" if url else backend or ("gemini" if api_key or api_key_from_env() else "embedded")
+    opening = DeviceOpening(device=device, buffer_ms=buffer_ms or BUFFER_MS[guess], audio=audio)
+    return (EmbeddedEngine.spawn() if guess == "embedded" else None), opening
 
 
 @main.command()

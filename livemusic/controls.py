@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from livemusic.device import DeviceOpening
 from livemusic.errors import InvalidInputError
 from livemusic.keys import parse_key
 from livemusic.live_options import LiveOptions, client_for
@@ -83,17 +84,25 @@ class Controls:
 
     @classmethod
     async def open(cls, source: Preset | Mapping[str, float] | None = None, options: LiveOptions = LiveOptions(),
-                   *, engine: EmbeddedEngine | None = None) -> Controls:
-        """Start playing ``source`` (a preset, ``{prompt: weight}``, or ``None``: minimal techno)."""
+                   *, engine: EmbeddedEngine | None = None, device: DeviceOpening | None = None) -> Controls:
+        """Start playing ``source`` (a preset, ``{prompt: weight}``, or ``None``: minimal techno).
+
+        ``engine`` and ``device`` were started early by the caller (the command line), or are started here.
+        """
         from livemusic.presets import Preset
 
         preset = source if isinstance(source, Preset) else None
-        client = await client_for(options, preset, engine)
+        try:
+            client = await client_for(options, preset, engine)
+        except BaseException:
+            if device is not None:
+                await asyncio.to_thread(device.close)
+            raise
         model = {"model": preset.model} if preset else {}
         buffer_ms = options.buffer_ms or BUFFER_MS[client.backend]
         stage = await Stage.open(client.connect(chunk_ms=chunk_ms_for(client.backend, buffer_ms), **model),
                                  buffer_ms=buffer_ms, device=options.device, audio=options.audio,
-                                 record=options.record)
+                                 record=options.record, opening=device)
         session = stage.session
         try:
             config = preset.config if preset else session.config

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from livemusic.controls import HELPERS, Controls, LiveOptions
+from livemusic.device import DeviceOpening
 from livemusic.errors import LiveMusicError
 from livemusic.music.embedded import EmbeddedEngine
 from livemusic.presets import Preset
@@ -246,12 +247,15 @@ def _setup_readline(ns: dict[str, Any]) -> Callable[[], None]:
     return save
 
 
-def run_repl(preset: Preset | None, options: LiveOptions, *, engine: EmbeddedEngine | None = None) -> int:
-    """Run the REPL until Ctrl-D / ``exit()`` (0) or SIGTERM (143). Startup errors raise."""
+def run_repl(preset: Preset | None, options: LiveOptions, *, engine: EmbeddedEngine | None = None,
+             device: DeviceOpening | None = None) -> int:
+    """Run the REPL until Ctrl-D / ``exit()`` (0) or SIGTERM (143). Startup errors raise.
+
+    ``engine`` and ``device`` were started early by the command line (see :meth:`Controls.open`)."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        controls = loop.run_until_complete(Controls.open(preset, options, engine=engine))
+        controls = loop.run_until_complete(Controls.open(preset, options, engine=engine, device=device))
     except BaseException:
         loop.close()
         raise

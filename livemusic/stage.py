@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-import sys
 import time
 from collections.abc import Awaitable
 from pathlib import Path
@@ -28,22 +27,18 @@ from typing import Any
 
 from livemusic.audio.recorder import Recorder
 from livemusic.audio.ring import RingBuffer
-from livemusic.errors import AudioDeviceError, InvalidInputError
+from livemusic.device import BUFFER_MS, DeviceOpening
+from livemusic.errors import InvalidInputError
 from livemusic.music.reconnect import EventKind
 from livemusic.music.session import AsyncMusicSession
 from livemusic.types import SAMPLE_RATE, PlaybackState
 
-__all__ = ["BUFFER_MS", "Stage", "chunk_ms_for", "fit", "open_device", "recording_path"]
+__all__ = ["BUFFER_MS", "Stage", "chunk_ms_for", "fit", "recording_path"]
 
 log = logging.getLogger("livemusic.stage")
 
-#: Playback buffer targets (ms) by backend: livemusic's engine answers at once; the hosted
-#: model takes ~2 s to respond anyway, and its chunks arrive in bursts.
-BUFFER_MS = {"embedded": 100, "gemini": 2000, "url": 500}
 #: Margin the buffer keeps over one chunk: chunks arrive whole, so the buffer swings by a chunk.
 CHUNK_MARGIN_MS = 60
-#: Frames per device buffer: small enough to count little in the latency, large enough for the callback.
-DEVICE_FRAMES = 1024
 
 
 def recording_path(path: str | Path) -> Path:
@@ -52,26 +47,6 @@ def recording_path(path: str | Path) -> Path:
     if not path.parent.is_dir():
         raise InvalidInputError(f"cannot record to {path}: the folder {path.parent} does not exist")
     return path
-
-
-def open_device(ring: RingBuffer, *, device: str | None, buffer_ms: int, audio: bool = True) -> Any:
-    """The sound card player, started; ``None`` (after one line saying why) when there is none.
-
-    An explicitly chosen ``device`` that cannot be opened is bad input.
-    """
-    if not audio:
-        return None
-    from livemusic.audio.player import Player
-
-    try:
-        # Started at once, playing silence until the ring holds the target: PulseAudio stalls for up
-        # to a second just after a stream starts, and this way that happens while the engine starts.
-        return Player(ring, device=device, target_latency_ms=buffer_ms, frames_per_buffer=DEVICE_FRAMES)
-    except AudioDeviceError as exc:
-        if device is not None:
-            raise InvalidInputError(f"--device {device}: {exc}") from None
-        print(f"livemusic: playing without sound: {exc}", file=sys.stderr, flush=True)
-        return None
 
 
 class Stage:
@@ -95,28 +70,34 @@ class Stage:
 
     @classmethod
     async def open(cls, session: AsyncMusicSession | Awaitable[AsyncMusicSession], *, buffer_ms: int,
-                   device: str | None = None, audio: bool = True, record: str | Path | None = None) -> Stage:
+                   device: str | None = None, audio: bool = True, record: str | Path | None = None,
+                   opening: DeviceOpening | None = None) -> Stage:
         """Open the sound card for ``session`` and start moving audio.
 
         ``session`` may still be connecting (``AsyncLiveMusic().connect()``):
-        then the device opens meanwhile (both take a while). If either fails,
-        the other is closed and the error raised.
+        then the device opens meanwhile (both take a while); ``opening`` is a
+        device already being opened (by the command line, first thing). If
+        either fails, the other is closed and the error raised.
         """
-        ring = RingBuffer.for_seconds(max(4 * buffer_ms / 1000, 2.0))
-        recorder = Recorder(recording_path(record)) if record else None
+        if opening is None:
+            opening = DeviceOpening(device=device, buffer_ms=buffer_ms, audio=audio)
+        try:
+            recorder = Recorder(recording_path(record)) if record else None
+        except BaseException:
+            await asyncio.to_thread(opening.close)
+            raise
         connecting = session if not isinstance(session, AsyncMusicSession) else asyncio.sleep(0, session)
-        player, session = await asyncio.gather(
-            asyncio.to_thread(open_device, ring, device=device, buffer_ms=buffer_ms, audio=audio), connecting,
-            return_exceptions=True)
-        failed = next((r for r in (player, session) if isinstance(r, BaseException)), None)
+        device_ready, session = await asyncio.gather(opening.result(buffer_ms), connecting, return_exceptions=True)
+        failed = next((r for r in (device_ready, session) if isinstance(r, BaseException)), None)
         if failed is not None:
-            if player is not None and not isinstance(player, BaseException):
-                player.close()
+            if not isinstance(device_ready, BaseException) and device_ready[1] is not None:
+                device_ready[1].close()
             if not isinstance(session, BaseException):
                 await session.close()
             if recorder is not None:
                 recorder.close()
             raise failed
+        ring, player = device_ready
         stage = cls(session, ring, player, buffer_ms=buffer_ms, recorder=recorder)
         stage.start()
         return stage

@@ -21,10 +21,9 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import StringConstraints, field_serializer, field_validator, model_validator
 
+from livemusic.playback import CHANNELS, SAMPLE_RATE, PlaybackControl, PlaybackState  # noqa: F401 - re-exported
 from livemusic.wire_model import ServerModel, WireModel, in_range
 
-SAMPLE_RATE = 48_000
-CHANNELS = 2
 MIME_TYPE = f"audio/l16;rate={SAMPLE_RATE};channels={CHANNELS}"
 DEFAULT_MODEL = "models/lyria-realtime-exp"
 
@@ -67,32 +66,6 @@ class MusicGenerationMode(str, Enum):
     DIVERSITY = "DIVERSITY"
     VOCALIZATION = "VOCALIZATION"
     MUSIC_GENERATION_MODE_UNSPECIFIED = "MUSIC_GENERATION_MODE_UNSPECIFIED"
-
-
-class PlaybackControl(str, Enum):
-    PLAY = "PLAY"
-    PAUSE = "PAUSE"
-    STOP = "STOP"
-    RESET_CONTEXT = "RESET_CONTEXT"
-
-
-class PlaybackState(str, Enum):
-    """Where a stream stands, as its playback controls left it: the one definition for client,
-    server and player (a closed player is ``STOPPED``). Compares equal to its lower-case value."""
-
-    STOPPED = "stopped"
-    PLAYING = "playing"
-    PAUSED = "paused"
-
-    def after(self, control: PlaybackControl) -> PlaybackState:
-        """The state a control leads to: PAUSE holds only a playing stream; RESET_CONTEXT keeps the state."""
-        if control is PlaybackControl.PLAY:
-            return PlaybackState.PLAYING
-        if control is PlaybackControl.STOP:
-            return PlaybackState.STOPPED
-        if control is PlaybackControl.PAUSE and self is PlaybackState.PLAYING:
-            return PlaybackState.PAUSED
-        return self
 
 
 # --------------------------------------------------------------------------- client -> server

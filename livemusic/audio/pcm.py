@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from livemusic.errors import InvalidConfigError, InvalidInputError
-from livemusic.types import CHANNELS, SAMPLE_RATE
+from livemusic.playback import CHANNELS, SAMPLE_RATE
 
 __all__ = ["CHANNELS", "SAMPLE_RATE", "decode_pcm", "encode_pcm", "parse_mime"]
 

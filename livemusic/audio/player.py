@@ -27,7 +27,7 @@ from typing import Any
 from livemusic.audio.feed import PlaybackFeed
 from livemusic.audio.ring import RingBuffer
 from livemusic.errors import AudioDeviceError
-from livemusic.types import PlaybackState
+from livemusic.playback import PlaybackState
 
 __all__ = ["DeviceInfo", "PlaybackFeed", "Player", "list_output_devices", "select_device"]
 

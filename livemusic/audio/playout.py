@@ -9,7 +9,7 @@ arrived after it was due as an underrun.
 
 from __future__ import annotations
 
-from livemusic.types import SAMPLE_RATE
+from livemusic.playback import SAMPLE_RATE
 
 
 class Playout:

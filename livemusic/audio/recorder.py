@@ -35,7 +35,7 @@ import numpy as np
 import soundfile
 
 from livemusic.errors import InvalidInputError
-from livemusic.types import CHANNELS, SAMPLE_RATE
+from livemusic.playback import CHANNELS, SAMPLE_RATE
 
 __all__ = ["WAV_MAX_DATA_BYTES", "Recorder"]
 

@@ -23,7 +23,7 @@ import threading
 import numpy as np
 
 from livemusic.errors import InvalidInputError
-from livemusic.types import CHANNELS, SAMPLE_RATE
+from livemusic.playback import CHANNELS, SAMPLE_RATE
 
 __all__ = ["RingBuffer"]
 

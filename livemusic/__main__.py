@@ -1,0 +1,5 @@
+"""``python -m livemusic``: the command line."""
+
+from livemusic.cli import main
+
+main()

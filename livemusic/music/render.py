@@ -114,7 +114,7 @@ async def arender(prompts: Any = None, config: Any = None, *, preset: str | Path
                                   progress=progress)
     audio, stem_audio, notes = received
     if loop:
-        audio, stem_audio = join(audio, stem_audio, plan.frames, plan.timeline.tempo.bpm_at(0.0))
+        audio, stem_audio = join(audio, stem_audio, plan.frames, plan.timeline.tempo)
         # A note begun just before the end is heard after it (the limiter's look-ahead): at the start.
         notes = sorted((n.model_copy(update={"frame": n.frame % plan.frames}) for n in notes), key=lambda n: n.frame)
     key = estimate_key(notes, plan.timeline.config.scale)

@@ -10,7 +10,8 @@ within :data:`SWELL_TOLERANCE_LU` of the first by a gain that swells (or dips)
 smoothly over it and is back at unity at the seam (at most
 :data:`SWELL_MAX_DB` at the middle of the beat). Loudness here is BS.1770's
 K-weighted power (a beat's ungated), measured on the loop as it repeats (the
-filter wraps around, as playback does).
+filter wraps around, as playback does). Beats follow the tempo map: a loop that
+changes tempo ends on a beat of its last tempo.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 
 from livemusic.engine.filters import response
 from livemusic.engine.master import k_weighting
+from livemusic.music.tempo import TempoMap
 from livemusic.types import SAMPLE_RATE
 
 #: The loudness a loop is brought to (integrated, as the engine's program).
@@ -32,8 +34,8 @@ SWELL_TOLERANCE_LU = 0.5
 
 
 def join(audio: np.ndarray, stems: dict[str, np.ndarray], frames: int,
-         bpm: float) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """The loop of ``frames`` frames at ``bpm`` from a render that runs past its end, and its stems.
+         tempo: TempoMap) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The loop of ``frames`` frames through ``tempo`` from a render that runs past its end, and its stems.
 
     The tails are folded into the start, the last beat swelled toward the first's
     loudness, and the loop brought to :data:`LOOP_LUFS` as a whole (less should its
@@ -41,7 +43,8 @@ def join(audio: np.ndarray, stems: dict[str, np.ndarray], frames: int,
     """
     looped = fold(audio, frames)
     looped_stems = {name: fold(stem, frames) for name, stem in stems.items()}
-    envelope = swell(looped, bpm)
+    edges = beat_edges(tempo, frames)
+    envelope = swell(looped, edges[1] - edges[0], edges[-1] - edges[-2])
     gain = 10 ** ((LOOP_LUFS - loudness(looped * envelope)) / 20)
     gain = min(gain, 1.0 / max(float(np.abs(looped * envelope).max(initial=0.0)), 1e-9))
     envelope *= np.float32(gain)
@@ -61,16 +64,25 @@ def fold(x: np.ndarray, frames: int) -> np.ndarray:
     return out
 
 
-def swell(loop: np.ndarray, bpm: float) -> np.ndarray:
-    """Per-frame gains, shape ``(frames, 1)``: 1 except over the last beat, where they swell (or dip) and
-    come back so that its loudness is within :data:`SWELL_TOLERANCE_LU` of the first beat's."""
+def beat_edges(tempo: TempoMap | float, frames: int) -> np.ndarray:
+    """The frame where each beat of a loop of ``frames`` frames begins through the tempo map (or at one
+    tempo, in bpm), then ``frames``: the last beat ends there."""
+    tempo = tempo if isinstance(tempo, TempoMap) else TempoMap(tempo)
+    beats = max(round(tempo.beats_at(frames / SAMPLE_RATE)), 1)
+    return np.array([round(tempo.seconds_at(k) * SAMPLE_RATE) for k in range(beats)] + [frames])
+
+
+def swell(loop: np.ndarray, first_beat: int, last_beat: int) -> np.ndarray:
+    """Per-frame gains, shape ``(frames, 1)``: 1 except over the last beat (``last_beat`` frames), where they
+    swell (or dip) and come back so that its loudness is within :data:`SWELL_TOLERANCE_LU` of the first
+    beat's (``first_beat`` frames)."""
     frames = len(loop)
     envelope = np.ones((frames, 1), np.float32)
-    beat = min(round(60.0 / bpm * SAMPLE_RATE), frames // 2)
-    if beat < 2:
+    beat = min(last_beat, frames // 2)
+    if beat < 2 or first_beat < 1:
         return envelope
     power = np.sum(loop_k_weighted(loop) ** 2, axis=1)
-    first, last = power[:beat].mean(), power[-beat:]
+    first, last = power[:first_beat].mean(), power[-beat:]
     gap = 10 * np.log10((first + 1e-20) / (last.mean() + 1e-20))
     if abs(gap) <= SWELL_TOLERANCE_LU:
         return envelope
@@ -84,11 +96,11 @@ def swell(loop: np.ndarray, bpm: float) -> np.ndarray:
     return envelope
 
 
-def beat_loudness(loop: np.ndarray, bpm: float) -> np.ndarray:
-    """The K-weighted loudness (LUFS, ungated) of each beat of ``loop`` as it repeats, one block per beat."""
+def beat_loudness(loop: np.ndarray, tempo: TempoMap | float) -> np.ndarray:
+    """The K-weighted loudness (LUFS, ungated) of each beat of ``loop`` as it repeats, one block per beat
+    through the tempo map (or at one tempo, in bpm)."""
     weighted = loop_k_weighted(loop)
-    beat = 60.0 / bpm * SAMPLE_RATE
-    edges = np.round(np.arange(round(len(loop) / beat) + 1) * beat).astype(int)
+    edges = beat_edges(tempo, len(loop))
     power = [np.mean(weighted[a:b] ** 2, axis=0).sum() for a, b in zip(edges[:-1], edges[1:])]
     return -0.691 + 10 * np.log10(np.array(power) + 1e-20)
 

@@ -7,6 +7,7 @@ import numpy as np
 from scipy.ndimage import maximum_filter1d
 
 from engine.analysis import k_weighted
+from livemusic.music.tempo import TempoMap
 
 MS = 48  # frames per millisecond at 48 kHz
 
@@ -19,17 +20,19 @@ def seam_steps(audio: np.ndarray) -> tuple[float, np.ndarray]:
     return float(max(steps[frames - 1], steps[2 * frames - 1])), steps[: frames - 1]
 
 
-def beat_loudness(audio: np.ndarray, bpm: float) -> np.ndarray:
+def beat_loudness(audio: np.ndarray, tempo: float | TempoMap) -> np.ndarray:
     """The loudness (LUFS, BS.1770 K-weighted, ungated) of each beat of a loop as it repeats.
 
     The loop is filtered tiled three times and the middle copy measured, so the
     first beat is heard after the last, as in playback; a beat is one block (a
-    beat can be shorter than BS.1770's 400 ms).
+    beat can be shorter than BS.1770's 400 ms). Beats are counted at ``tempo`` bpm
+    or through a tempo map.
     """
     frames = len(audio)
     weighted = k_weighted(np.concatenate([audio] * 3).astype(np.float64))[frames:2 * frames]
-    beat = 60.0 / bpm * 48_000
-    edges = np.round(np.arange(round(frames / beat) + 1) * beat).astype(int)
+    tempo = tempo if isinstance(tempo, TempoMap) else TempoMap(tempo)
+    beats = round(tempo.beats_at(frames / 48_000))
+    edges = [round(tempo.seconds_at(beat) * 48_000) for beat in range(beats)] + [frames]
     power = [np.mean(weighted[s:e] ** 2, axis=0).sum() for s, e in zip(edges[:-1], edges[1:])]
     return -0.691 + 10 * np.log10(np.array(power) + 1e-20)
 

@@ -12,6 +12,7 @@ import soundfile as sf
 
 import livemusic
 from livemusic.errors import InvalidInputError
+from livemusic.music.tempo import TempoMap
 
 from engine.analysis import integrated_loudness
 
@@ -143,6 +144,16 @@ async def test_a_preset_s_loop_starts_and_ends_within_1_lu(server, tmp_path, pre
                                    url=server.url)
     beats = beat_loudness(read(clip.write(tmp_path)), clip.bpm)
     assert abs(beats[0] - beats[-1]) <= 1.0
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+async def test_a_loop_that_changes_tempo_starts_and_ends_within_1_lu_on_the_beats_of_its_tempo_map(server, tmp_path,
+                                                                                                  seed):
+    # long-form-journey goes from 70 to 82 bpm at bar 36: its last beat was swelled as if at 70 bpm (1.1, 1.4 LU apart)
+    clip = await livemusic.arender(preset=ROOT / "presets" / "long-form-journey.yaml", bars=40, seed=seed, loop=True,
+                                   url=server.url)
+    beats = beat_loudness(read(clip.write(tmp_path)), TempoMap(70, [(35 * 4 * 60 / 70, 82)]))
+    assert len(beats) == 40 * 4 and abs(beats[0] - beats[-1]) <= 1.0
 
 
 @pytest.mark.parametrize("prompt, seed", [("ambient drone", 5), ("ambient drone", 1), ("ambient", 2)])

@@ -103,6 +103,9 @@ class Generator:
         self._bus_at_block: tuple | None = None
         #: The last block's start and the state there, while it can be rendered again (rewindable only).
         self._begun: _Begun | None = None
+        #: A change landed in the last block since it was synthesized: the next render synthesizes it
+        #: again (on the server, in a worker thread: never on the event loop that paces every session).
+        self._again = False
         self._handed = 0  # notes before this stream frame have been handed out
         self._player = Player(sample_rate, self._composer, self._dry, self._bus)
         self._ahead = Ahead()
@@ -123,8 +126,15 @@ class Generator:
 
     @property
     def ahead(self) -> int:
-        """Frames synthesized and not yet returned: a render of at most this many only copies them."""
-        return self._ahead.frames
+        """Frames synthesized and not yet returned: a render of at most this many only copies them
+        (none while a change waits to synthesize the last block again, see :attr:`settled`)."""
+        return 0 if self._again else self._ahead.frames
+
+    @property
+    def settled(self) -> bool:
+        """Whether every change made is synthesized: a change landing in the last block (rewindable only)
+        synthesizes it again in the next :meth:`render` or :meth:`synthesize_ahead`, not at once."""
+        return not self._again
 
     @property
     def style(self) -> Style:
@@ -200,7 +210,7 @@ class Generator:
         entry = (frame if at is None else max(frame, at), next(self._order), prompts, config, reset)
         bisect.insort(self._scheduled, entry, key=lambda e: e[:2])
         if at is not None:
-            self._synthesize_again()
+            self._again = True
 
     def end(self, frame: int) -> None:
         """Start no note at or after stream ``frame``; what rings then plays out with its effects.
@@ -212,6 +222,7 @@ class Generator:
         the seam; the client normalizes the finished loop as a whole). The lead's level
         is set in a rehearsal of the loop's first seconds before it is played.
         """
+        self._settle()
         self._begun = None  # the snapshot lacks this: the block is not rendered again
         self._player.end = frame
         self._composer.hold(frame)
@@ -224,6 +235,7 @@ class Generator:
         Returns the stream frame of that downbeat (at the tempo now); no note starts after its
         bar, and the stream goes on in its tails, then silence.
         """
+        self._settle()
         self._begun = None  # the snapshot lacks this: the block is not rendered again
         return self._composer.close(bars)
 
@@ -261,6 +273,7 @@ class Generator:
         """
         if frames < 0:
             raise ValueError("frames must be >= 0")
+        self._settle()
         if stems:
             self._stems_active = True
         player = self._player
@@ -282,6 +295,7 @@ class Generator:
     def synthesize_ahead(self) -> None:
         """Synthesize the next block now if every frame synthesized has been returned: a live listener's
         server does it while the block's last chunk plays, so the next chunk is not late by a block's render."""
+        self._settle()
         if self._ahead.frames == 0 and self._started:
             self._synthesize_block()
 
@@ -293,6 +307,12 @@ class Generator:
         if self._begun is None or self._ahead.frames == 0:
             return None
         return self._frame - self._ahead.frames
+
+    def _settle(self) -> None:
+        """Synthesize the last block again if a change landed in it since (see :meth:`schedule`)."""
+        if self._again:
+            self._again = False
+            self._synthesize_again()
 
     def _synthesize_again(self) -> None:
         """Render the last block again from its start (a change landed in it); the frames of it

@@ -272,9 +272,13 @@ class MusicServer:
             session.submit(message)
 
     async def _send_handle_if_due(self, client: _Client, session: MusicSession) -> None:
-        """A new resumption handle after each change and each second of stream (to extended clients only)."""
+        """A new resumption handle after each change and each second of stream (to extended clients only).
+
+        Not while a change waits to be synthesized (in the next render, off the event loop): the
+        handle carries the bar grid and seed as they are once it is."""
         version, position = client.handle_sent_for
-        if not client.protocol.extended or (session.version == version and session.position - position < SAMPLE_RATE):
+        if not client.protocol.extended or not session.generator.settled or (
+                session.version == version and session.position - position < SAMPLE_RATE):
             return
         handle = sign(session.resume_state(), self._resume_secret)
         update = LiveMusicServerMessage(livemusic_resumption_update=LiveMusicResumptionUpdate(new_handle=handle))

@@ -214,6 +214,18 @@ def test_an_untimed_change_on_a_rewindable_generator_lands_at_the_first_frame_no
         assert all(np.array_equal(a.stems[name], b.stems[name]) for name in a.stems)
 
 
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_a_change_mid_block_is_synthesized_by_the_next_render_not_when_made(change):
+    """The server makes changes on its event loop and renders in a worker thread: the block is synthesized
+    again there, so a change never holds up the loop that paces every session."""
+    live = _live("drum and bass", bpm=124)
+    live.render(33 * CHUNK)  # inside an internal block
+    CHANGES[change](live)
+    assert (live.settled, live.ahead) == (False, 0)  # a render of the next chunk has work to do: a worker's
+    live.render(CHUNK)
+    assert live.settled
+
+
 def test_a_mute_mid_block_is_heard_within_480_frames_of_the_first_frame_not_returned():
     live, unchanged = _live("minimal techno", bpm=120), _live("minimal techno", bpm=120)
     at = 3 * CHUNK + SR  # inside an internal block

@@ -91,6 +91,33 @@ def _quiet_native_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
+#: ALSA's error handler while livemusic has replaced it (kept alive: ALSA holds a pointer to it).
+_alsa_handler: Any = None
+
+
+def _quiet_alsa_messages() -> None:
+    """Keep ALSA's own messages off the terminal for the whole process, not only while probing.
+
+    PortAudio's stream thread recovers from an underrun (PulseAudio stalls a
+    new stream for up to 2 s while its sink wakes up) and ALSA prints
+    "underrun occurred" there, between the status lines; livemusic counts
+    underruns and reports them itself. ``LIVEMUSIC_AUDIO_DEBUG=1`` keeps them.
+    """
+    global _alsa_handler
+    if _alsa_handler is not None or os.environ.get("LIVEMUSIC_AUDIO_DEBUG"):
+        return
+    import ctypes
+
+    try:
+        asound = ctypes.CDLL("libasound.so.2")
+    except OSError:
+        return  # no ALSA (macOS, Windows): nothing of it prints
+    # (file, line, function, err, fmt, ...): the variadic rest is never read
+    handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
+    _alsa_handler = handler_type(lambda *_: None)
+    asound.snd_lib_error_set_handler(_alsa_handler)
+
+
 def _output_devices(pa: Any) -> list[DeviceInfo]:
     try:
         default_index = pa.get_default_output_device_info()["index"]
@@ -206,6 +233,7 @@ class Player:
         self._callback_errors = 0
         self._lock = threading.Lock()
         self.device: DeviceInfo | None = None
+        _quiet_alsa_messages()
         try:
             with _quiet_native_stderr():
                 self._pa = pyaudio.PyAudio()

@@ -1,7 +1,9 @@
-"""Opening the sound card in the background (``livemusic.device``), and what that needs imported."""
+"""Opening the sound card in the background (``livemusic.device``), what that needs imported, ALSA's messages."""
 
 from __future__ import annotations
 
+import ctypes
+import os
 import subprocess
 import sys
 
@@ -45,3 +47,30 @@ async def test_a_device_opened_for_nothing_is_released(sound_output):
     opening.close()
     _, player = await opening.result()
     assert player.state is PlaybackState.STOPPED
+
+
+_OPEN_AN_UNKNOWN_PCM = """
+import ctypes
+from livemusic.audio.player import _quiet_alsa_messages
+_quiet_alsa_messages()
+asound = ctypes.CDLL("libasound.so.2")
+asound.snd_pcm_open(ctypes.byref(ctypes.c_void_p()), b"no-such-livemusic-pcm", 0, 0)
+"""
+
+
+def _alsa_says(env: dict[str, str]) -> str:
+    pytest.importorskip("pyaudio")
+    try:
+        ctypes.CDLL("libasound.so.2")
+    except OSError:
+        pytest.skip("no ALSA here")
+    return subprocess.run([sys.executable, "-c", _OPEN_AN_UNKNOWN_PCM], capture_output=True, text=True,
+                          env={**os.environ, **env}, check=True).stderr
+
+
+def test_alsa_keeps_its_messages_off_the_terminal():
+    assert "ALSA lib" not in _alsa_says({"LIVEMUSIC_AUDIO_DEBUG": ""})
+
+
+def test_alsa_messages_show_with_audio_debugging_on():
+    assert "no-such-livemusic-pcm" in _alsa_says({"LIVEMUSIC_AUDIO_DEBUG": "1"})

@@ -9,8 +9,7 @@ know about it (the bus keeps its own, smaller snapshots: :meth:`.Bus.snapshot`):
 - an object's attributes, a list's items and a dict's entries are kept (shallow) and
   walked on; a restore puts them back into the same objects, so objects shared
   between parts stay shared;
-- a writable numpy array's contents are copied (into a buffer reused from the last
-  snapshot);
+- a writable numpy array's contents are copied;
 - a NumPy random generator's state is kept;
 - values that cannot change in place (numbers, strings, frozen dataclasses, arrays
   that are not writable, functions and classes) are kept by reference.
@@ -28,46 +27,70 @@ import numpy as np
 _ATOMS = (int, float, complex, str, bytes, bool, type(None), enum.Enum, range, slice,
           types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)
 
+# How a snapshot treats an object, by its type.
+_ATOM, _ARRAY, _ITEMS, _LIST, _DICT, _RANDOM, _OBJECT = range(7)
+
+
+def _kind(cls: type) -> int:
+    """How a snapshot treats instances of ``cls`` (see the module's docstring)."""
+    if issubclass(cls, _ATOMS):
+        return _ATOM
+    if issubclass(cls, np.ndarray):
+        return _ARRAY
+    if issubclass(cls, tuple | frozenset):
+        return _ITEMS
+    if issubclass(cls, list):
+        return _LIST
+    if issubclass(cls, dict):
+        return _DICT
+    if issubclass(cls, np.random.Generator):
+        return _RANDOM
+    if dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen:
+        return _ATOM  # a value (a style, the controls, a section)
+    return _OBJECT if cls.__dictoffset__ else _ATOM  # instances with attributes, or none (slots)
+
 
 class Snapshotter:
-    """Takes snapshots of ``roots`` (their state now) and restores the last one taken."""
+    """Takes snapshots of ``roots`` (their state now) and restores the last one taken.
+
+    A snapshot is taken before every block of a live session, so it is made for speed:
+    each type is classified once, and the composer's arrays are small (copied whole).
+    """
 
     def __init__(self, *roots: object) -> None:
         self._roots = roots
-        self._buffers: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id(array): (array, copy)
+        self._kinds: dict[type, int] = {}
         self._restore: list[tuple[Any, Any]] = []
 
     def take(self) -> None:
         """Remember the state of everything reachable from the roots."""
         self._restore = restore = []
-        buffers, self._buffers = self._buffers, {}
+        kinds = self._kinds
         seen: set[int] = set()
         stack = list(self._roots)
         while stack:
             obj = stack.pop()
-            if isinstance(obj, _ATOMS) or id(obj) in seen:
+            cls = type(obj)
+            kind = kinds.get(cls)
+            if kind is None:
+                kind = kinds[cls] = _kind(cls)
+            if kind == _ATOM or id(obj) in seen:
                 continue
             seen.add(id(obj))
-            if isinstance(obj, np.ndarray):
+            if kind == _ARRAY:
                 if obj.flags.writeable:
-                    kept = buffers.get(id(obj))
-                    copy = kept[1] if kept is not None and kept[0] is obj else np.empty_like(obj)
-                    np.copyto(copy, obj)
-                    self._buffers[id(obj)] = (obj, copy)
-                    restore.append((obj, copy))
-            elif isinstance(obj, tuple | frozenset):
+                    restore.append((obj, obj.copy()))
+            elif kind == _ITEMS:
                 stack.extend(obj)
-            elif isinstance(obj, list):
+            elif kind == _LIST:
                 restore.append((obj, list(obj)))
                 stack.extend(obj)
-            elif isinstance(obj, dict):
+            elif kind == _DICT:
                 restore.append((obj, dict(obj)))
                 stack.extend(obj.values())
-            elif isinstance(obj, np.random.Generator):
+            elif kind == _RANDOM:
                 restore.append((obj, obj.bit_generator.state))
-            elif dataclasses.is_dataclass(obj) and obj.__dataclass_params__.frozen:
-                continue  # a value (a style, the controls, a section)
-            elif hasattr(obj, "__dict__"):
+            else:
                 state = vars(obj)
                 restore.append((state, dict(state)))
                 stack.extend(state.values())
@@ -76,7 +99,7 @@ class Snapshotter:
         """Put back the state of the last snapshot taken (it stays valid: a block may be redone twice)."""
         for target, saved in self._restore:
             if isinstance(target, np.ndarray):
-                np.copyto(target, saved)
+                target[...] = saved
             elif isinstance(target, list):
                 target[:] = saved
             elif isinstance(target, dict):

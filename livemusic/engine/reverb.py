@@ -40,6 +40,20 @@ def _room_impulse(sr: float, seconds: float) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=8)  # the same for every session: a new session does not transform the hall again
+def _partitions(sr: float, seconds: float, p: int, level: float) -> np.ndarray:
+    """The hall's partitions of ``p`` samples, transformed for overlap-save and reversed (so that a
+    contiguous slice of the doubled history lines up), times ``level``: read-only ``(part, ch, bin)``."""
+    ir = _room_impulse(sr, seconds)
+    parts = -(-len(ir) // p)
+    ir = np.concatenate([ir, np.zeros((parts * p - len(ir), 2))])
+    blocks = ir.reshape(parts, p, 2).transpose(2, 0, 1)  # ch, part, p
+    h = level * np.fft.rfft(blocks, n=2 * p, axis=2)[:, ::-1, :].transpose(1, 0, 2)
+    h = np.ascontiguousarray(h, np.complex64)
+    h.setflags(write=False)
+    return h
+
+
 class Reverb:
     """Stereo convolution reverb on mono sends, at a reduced sample rate.
 
@@ -53,14 +67,8 @@ class Reverb:
     def __init__(self, sr: float, block: int, stems: int, level: float = 1.0, seconds: float = 1.5) -> None:
         self.decim = d = next(d for d in (4, 3, 2, 1) if block % d == 0)
         self.p = p = block // d
-        ir = _room_impulse(sr / d, seconds)
-        parts = -(-len(ir) // p)
-        ir = np.concatenate([ir, np.zeros((parts * p - len(ir), 2))])
-        blocks = ir.reshape(parts, p, 2).transpose(2, 0, 1)  # ch, part, p
-        # Reversed partitions, so that a contiguous slice of the doubled history lines up.
-        h = level * np.fft.rfft(blocks, n=2 * p, axis=2)[:, ::-1, :].transpose(1, 0, 2)
-        self.h = np.ascontiguousarray(h, np.complex64)  # (part, ch, bin)
-        self.parts = parts
+        self.h = _partitions(sr / d, seconds, p, level)  # (part, ch, bin)
+        self.parts = parts = len(self.h)
         self.stems = stems
         rows = stems + 1  # the last row is the mix's send
         self.hist = np.zeros((rows, 2 * parts, p + 1), np.complex64)

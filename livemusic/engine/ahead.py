@@ -59,7 +59,8 @@ class Ahead:
                 self._blocks.pop(0)
                 self._offset = 0
         self.frames -= frames
-        out = np.ascontiguousarray(np.concatenate(mixes) if mixes else np.zeros((0, 2), np.int16))
+        # One block's frames (a live listener's chunk) are a view of it: rows of a C-ordered array.
+        out = mixes[0] if len(mixes) == 1 else np.concatenate(mixes) if mixes else np.zeros((0, 2), np.int16)
         if not stems:
             return out, None
         every = np.concatenate(stem_parts, axis=1) if stem_parts else np.zeros((4, 0, 2), np.int16)

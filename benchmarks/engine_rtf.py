@@ -3,6 +3,7 @@
     python benchmarks/engine_rtf.py [--seconds 60] [--sessions 1 4 16]
     python benchmarks/engine_rtf.py --seconds 0 --sessions 8 --pacing realtime --chunk-ms 40   # listeners
     python benchmarks/engine_rtf.py --soundfont /usr/share/sounds/sf2/TimGM6mb.sf2   # the sample tier
+    python benchmarks/engine_rtf.py --seconds 0 --sessions 8 --pacing realtime --chunk-ms 40 --floor
 
 For each of three contrasting prompt sets, renders ``seconds`` of a full
 arrangement (drums, bass, harmony, lead, effects, master bus) in the server's
@@ -28,6 +29,10 @@ throughput in real-time streams. Each count runs twice: first with sessions
 the server has not met (their own tempo and seed; the styles recur, so some
 notes are cached already), then the same sessions again (the steady state of
 a server that has played this music before: its sound cache is shared).
+
+With ``--floor`` the server's engine makes silence at no cost: what is left is the
+server's own cost per chunk (pacing, encoding, sending), the ceiling of its real-time
+factor whatever the engine costs.
 """
 
 from __future__ import annotations
@@ -126,18 +131,31 @@ async def measure(url: str, pid: int, sessions: range, seconds: float, pacing: s
 SERVE = """
 import asyncio
 from livemusic.server import MusicServer
+{engine}
 async def main():
     async with MusicServer("127.0.0.1", 0) as server:
         print(server.port, flush=True)
         await asyncio.Event().wait()
 asyncio.run(main())
 """
+#: With ``--floor``: the server's blocks are silence, synthesized at no cost (what is left is the server's own).
+SILENT_ENGINE = """
+import numpy as np
+from livemusic.engine.generator import Generator
+def silence(self):
+    self._started = True
+    self._ahead.push(np.zeros((self.block, 2), np.int16), None)
+    self._frame += self.block
+Generator._synthesize_block = silence
+"""
 
 
 @contextlib.contextmanager
-def serving() -> Iterator[tuple[str, int]]:
-    """A BidiGenerateMusic server in a child process: its URL and pid (sessions choose their pacing)."""
-    server = subprocess.Popen([sys.executable, "-c", SERVE], stdout=subprocess.PIPE, text=True)
+def serving(floor: bool = False) -> Iterator[tuple[str, int]]:
+    """A BidiGenerateMusic server in a child process: its URL and pid (sessions choose their pacing).
+    With ``floor``, its engine makes silence at no cost."""
+    script = SERVE.format(engine=SILENT_ENGINE if floor else "")
+    server = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
         yield f"ws://127.0.0.1:{server.stdout.readline().strip()}", server.pid
     finally:
@@ -145,11 +163,13 @@ def serving() -> Iterator[tuple[str, int]]:
         server.wait()
 
 
-def measure_server(session_counts: list[int], seconds: float, pacing: str = "asap", chunk_ms: int | None = None) -> None:
+def measure_server(session_counts: list[int], seconds: float, pacing: str = "asap", chunk_ms: int | None = None,
+                   floor: bool = False) -> None:
     """Print the server's figures for each number of concurrent sessions."""
-    with serving() as (url, pid):
+    with serving(floor) as (url, pid):
         chunks = f"{chunk_ms} ms chunks" if chunk_ms else "the server's default chunks"
-        print(f"one server, {pacing} pacing, {chunks}, {seconds:g} s of audio per session, {os.cpu_count()} cores")
+        print(f"one server, {pacing} pacing, {chunks}, {seconds:g} s of audio per session, {os.cpu_count()} cores"
+              f"{', silence at no cost (the floor)' if floor else ''}")
         first = 0
         for n in session_counts:
             sessions = range(first, first + n)  # sessions never met before (tempo and seed differ)
@@ -171,13 +191,15 @@ def main() -> None:
                         help="server sessions rendered as fast as possible, or paced as a listener's (default asap)")
     parser.add_argument("--chunk-ms", type=int, help="chunk length the server sessions ask for (livemusic's "
                                                      "client asks 40 for a listener)")
+    parser.add_argument("--floor", action="store_true", help="the server's blocks are silence made at no cost: "
+                                                             "its own cost per chunk (sending, pacing), engine aside")
     parser.add_argument("--soundfont", help="play acoustic parts from this General MIDI SoundFont (default: synthesized)")
     args = parser.parse_args()
     os.environ[SOUNDFONT_ENV] = args.soundfont or "none"  # the server's child process inherits it
     if args.soundfont and sample_bank(SAMPLE_RATE) is None:
         parser.error(f"cannot play from {args.soundfont} (is the soundfont extra installed?)")
     if args.seconds <= 0:  # the server part alone
-        measure_server(args.sessions, args.session_seconds, args.pacing, args.chunk_ms)
+        measure_server(args.sessions, args.session_seconds, args.pacing, args.chunk_ms, args.floor)
         return
     print(f"engine real-time factor per core ({args.seconds:g} s per preset, 48 kHz stereo, "
           f"{CHUNK * 1000 // SAMPLE_RATE} ms chunks"
@@ -193,7 +215,7 @@ def main() -> None:
         print(f"  {name:28s} {cold:7.1f}x {warm:7.1f}x")
     print(f"  {'lowest':28s} {min(colds):7.1f}x {min(warms):7.1f}x   (target >= 100x, goal 500x)")
     if args.sessions:
-        measure_server(args.sessions, args.session_seconds, args.pacing, args.chunk_ms)
+        measure_server(args.sessions, args.session_seconds, args.pacing, args.chunk_ms, args.floor)
 
 
 if __name__ == "__main__":

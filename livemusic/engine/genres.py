@@ -11,7 +11,7 @@ from livemusic.engine.fields import S
 GENRES: dict[str, dict[str, float]] = {
     "minimal techno": S(pump=0.35, bpm=126, energy=0.6, brightness=0.4, groove={"four": 1}, kit="909", bass_pat={"pulse": 0.5, "offbeat": 0.5},
                         harm_pat={"stab": 1}, keys={"F": 1}, prog={"vamp": 1}, bass="synth_bass", harm="stab", lead="bell", lead_level=0.25,
-                        lead_density=0.3, harm_level=0.5, delay=0.4, reverb=0.25, hats=0.8, ext=0.2),
+                        lead_density=0.3, harm_level=0.5, delay=0.4, reverb=0.25, hats=0.8, ext=0.2, width=0.8),
     "techno": S(pump=0.45, bpm=130, energy=0.75, brightness=0.45, groove={"four": 1}, kit="909", bass_pat={"offbeat": 0.7, "pulse": 0.3},
                 harm_pat={"stab": 0.7, "pad": 0.3}, prog={"vamp": 0.8, "minor": 0.2}, bass="synth_bass", harm="stab",
                 lead="moog", lead_level=0.3, harm_level=0.5, delay=0.3, hats=0.9),

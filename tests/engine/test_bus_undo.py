@@ -80,3 +80,17 @@ def test_a_block_undone_and_done_again_leaves_no_trace_of_the_undone_ones(effect
             fx.restore(kept)
         x = rng.standard_normal((4, 4, BLOCK)).astype(np.float32)
         assert np.array_equal(step(x), twin_step(x))
+
+
+def test_a_reverb_block_that_turned_stems_on_leaves_no_trace_once_undone():
+    """The mix's send alone, then a block with every stem's send (stems turned on) undone: the reverb
+    goes on as one that never had stems."""
+    rng = np.random.default_rng(4)
+    undone, twin = Reverb(SR, BLOCK, stems=3), Reverb(SR, BLOCK, stems=3)
+    for block in range(12):
+        if block == 4:
+            kept = undone.snapshot()
+            undone.process(rng.standard_normal((4, BLOCK)).astype(np.float32))
+            undone.restore(kept)
+        x = rng.standard_normal((1, BLOCK)).astype(np.float32)
+        assert np.array_equal(undone.process(x), twin.process(x))

@@ -24,6 +24,7 @@ from livemusic.midi_control import MidiMapping
 from livemusic.errors import InvalidInputError
 from livemusic.music.client import AsyncLiveMusic
 from livemusic.music.embedded import EmbeddedEngine
+from livemusic.music.reconnect import SessionEvent
 from livemusic.music.schedule import Scheduler
 from livemusic.music.session import AsyncMusicSession
 from livemusic.presets import Preset
@@ -92,7 +93,8 @@ def _scheduler(preset: Preset, session: AsyncMusicSession, duration: float) -> S
 
 
 class _Status:
-    """One live status line on a terminal, fit to its width; plain log lines every few seconds otherwise."""
+    """One live status line on a terminal, fit to its width; plain log lines every few seconds otherwise,
+    and one at each connection event (disconnected, reconnecting, resumed, rotated) as it happens."""
 
     def __init__(self, stream=sys.stdout) -> None:
         self.stream = stream
@@ -108,6 +110,13 @@ class _Status:
             self._last_plain = elapsed
             text = stage.status(scheduler.position, scheduler.current_bar, scheduler.current_bpm, width=200)
             print(text, file=self.stream, flush=True)
+
+    def event(self, event: SessionEvent, position: float) -> None:
+        """A connection event at stream ``position`` (seconds): a line of its own in a log (the
+        terminal's status line shows the latest event at its next redraw)."""
+        if not self.tty:
+            minutes, seconds = divmod(max(0.0, position), 60)
+            print(f"{int(minutes):02d}:{seconds:04.1f} {event}", file=self.stream, flush=True)
 
     def close(self) -> None:
         if self.tty:
@@ -158,6 +167,7 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
             if midi is not None:
                 _start_midi(midi, session)
             scheduler = _scheduler(preset, session, duration)
+            session.on_event = lambda event: status.event(event, scheduler.position)
             timeline = asyncio.create_task(scheduler.run())
             receiver = stage.receiver
             started = time.monotonic()

@@ -39,6 +39,8 @@ log = logging.getLogger("livemusic.stage")
 
 #: Margin the buffer keeps over one chunk: chunks arrive whole, so the buffer swings by a chunk.
 CHUNK_MARGIN_MS = 60
+#: Connection events the status line shows until the next one.
+_UNTIL_RESUMED = (EventKind.DISCONNECTED, EventKind.RECONNECTING)
 
 
 def recording_path(path: str | Path) -> Path:
@@ -132,7 +134,8 @@ class Stage:
     def status(self, position: float, bar: tuple[int, int], bpm: float, width: int | None = None) -> str:
         """One line: time, bar.beat, bpm, buffer, underruns, a connection event, prompts; cut to ``width`` columns.
 
-        A disconnection shows until the session resumes; resumed and rotated show for 10 s.
+        A disconnection (and each reconnection attempt) shows until the session resumes; resumed
+        and rotated show for 10 s.
         """
         minutes, seconds = divmod(max(0.0, position), 60)
         prompts = ", ".join(f"{p.text} {p.weight:.2f}" for p in self.session.prompts) or "-"
@@ -140,7 +143,7 @@ class Stage:
                  if self.player is not None else "no audio")
         rec = " | rec" if self.recorder is not None else ""
         event = self.session.events[-1] if self.session.events else None
-        shown = event is not None and (event.kind is EventKind.DISCONNECTED or time.monotonic() - event.at < 10)
+        shown = event is not None and (event.kind in _UNTIL_RESUMED or time.monotonic() - event.at < 10)
         news = f" | {event}" if shown else ""
         line = (f"{int(minutes):02d}:{seconds:04.1f} bar {bar[0]}.{bar[1]} | {bpm:.0f} bpm | {audio}{rec}{news} | "
                 f"{prompts}")

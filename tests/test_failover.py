@@ -99,7 +99,8 @@ async def test_a_session_continues_on_the_other_server_when_one_behind_nginx_is_
             nginx.terminate()
             nginx.wait(10)
         assert second.process.poll() is None
-    assert [e.kind for e in session.events] == [EventKind.DISCONNECTED, EventKind.RESUMED]
+    kinds = [e.kind for e in session.events if e.kind is not EventKind.RECONNECTING]  # attempts nginx refused
+    assert kinds == [EventKind.DISCONNECTED, EventKind.RESUMED]
     assert "same bar" in session.events[-1].detail
     positions = [c.livemusic_position for c in chunks]
     assert positions == [sum(len(c.data) // 4 for c in chunks[:i]) for i in range(len(chunks))]

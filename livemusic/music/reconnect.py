@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import itertools
+import logging
 import random
 import time
 from collections.abc import Iterator
@@ -24,9 +26,12 @@ from livemusic.errors import ConnectionClosedError
 if TYPE_CHECKING:
     from livemusic.music.session import AsyncMusicSession
 
+log = logging.getLogger("livemusic.reconnect")
+
 
 class EventKind(str, enum.Enum):
     DISCONNECTED = "disconnected"
+    RECONNECTING = "reconnecting"  # an attempt failed; the next one is due after a backoff delay
     RESUMED = "resumed"
     ROTATED = "rotated"
 
@@ -68,7 +73,7 @@ async def reconnect(session: AsyncMusicSession, error: ConnectionClosedError) ->
     session._emit(EventKind.DISCONNECTED, f"{error.code} {error.reason}".strip(), error.code)
     handle = session._resume_handle
     delays = session.backoff.delays()
-    while True:
+    for attempt in itertools.count(1):
         try:
             resumed = await session._reopen(handle)
             break
@@ -78,9 +83,12 @@ async def reconnect(session: AsyncMusicSession, error: ConnectionClosedError) ->
                 continue
             if not failed.retryable:
                 raise
+            log.info("reconnection attempt %d failed: %s", attempt, failed)
+            code = failed.code
         delay = next(delays)
         if time.monotonic() + delay - started > session.reconnect_timeout:
             raise error
+        session._emit(EventKind.RECONNECTING, f"attempt {attempt} failed ({code}), next in {delay:.1f} s", code)
         await asyncio.sleep(delay)
     outage = time.monotonic() - started
     how = "same music, same bar" if resumed else "prompts, config and playback replayed"

@@ -104,6 +104,18 @@ def drum_track(resumed_at: int | None) -> np.ndarray:
     return generator.render(5 * SAMPLE_RATE, stems=True).stems["drums"]
 
 
+def test_a_resumed_stream_sounds_from_its_start_with_the_notes_ringing_there():
+    position = 3 * SAMPLE_RATE + 1234  # between onsets: the next is up to a sixteenth (125 ms) away
+    generator = Generator(seed=5)
+    generator.set_prompts([WeightedPrompt(text="deep house")])
+    generator.render(position)
+    resumed = Generator(seed=5)
+    resumed.set_prompts([WeightedPrompt(text="deep house")])
+    resumed.resume_at(position, *generator.bar_line())
+    mix = resumed.render(SAMPLE_RATE // 5).mix
+    assert np.flatnonzero(np.any(mix != 0, axis=1))[0] < SAMPLE_RATE // 100  # the master's 5 ms lookahead at most
+
+
 @pytest.mark.parametrize("late_ms", [0, 130])
 def test_a_resumed_stream_keeps_the_beat_of_the_stream_it_continues(late_ms):
     hop = 256

@@ -52,15 +52,17 @@ class Player:
         self._fx_cache: StyleSettings | None = None
         self.notes: list[Note] | None = None  # played notes not yet handed out, once asked for
         self.end: int | None = None  # no note starts at or after this stream frame
-        self.skip_before = 0  # no note starts before this stream frame (a resumed stream's first)
+        #: A resumed stream's first frame: the notes that began before it (on the bar it resumes in) sound
+        #: from there on, mid-note, as they would have, without being noted again.
+        self.skip_before = 0
 
     def compose(self, begin: int, end: int, style: Style, ctl: Controls, block_start: int) -> None:
         """Play every event with its onset in ``[begin, end)`` into the ring."""
         chord: list[Event] = []
         for ev in self._composer.events(begin, end, style, ctl):
-            if (self.end is not None and ev.frame >= self.end) or ev.frame < self.skip_before:
+            if self.end is not None and ev.frame >= self.end:
                 continue
-            if self.notes is not None:
+            if self.notes is not None and ev.frame >= self.skip_before:
                 self.notes.append(played(ev, self.sample_rate, self._bus.master.latency))
             # Notes of one chord (same onset, length and velocity) are rendered together.
             if chord and (ev.kind != "harm" or (ev.frame, ev.dur, ev.vel) != (chord[0].frame, chord[0].dur, chord[0].vel)):
@@ -77,7 +79,7 @@ class Player:
         sounds = event_sounds(ev, self.fx(style), ctl.brightness, self._composer, self._bus.rider.gain,
                               self.sample_rate)
         for stem, after, wave, gains in sounds:
-            self._dry.mix_in(stem, ev.frame - block_start + after, wave, gains)
+            self._mix_in(stem, ev.frame - block_start + after, wave, gains)
 
     def _chord(self, notes: list[Event], style: Style, ctl: Controls, block_start: int) -> None:
         """A chord as one cached stereo sound (its notes panned across the field)."""
@@ -85,7 +87,16 @@ class Player:
             self._play(notes[0], style, ctl, block_start)
             return
         stem, _, wave, gain = chord_sound(notes, self.fx(style), ctl.brightness, self.sample_rate)
-        self._dry.mix_in(stem, notes[0].frame - block_start, wave, gain)
+        self._mix_in(stem, notes[0].frame - block_start, wave, gain)
+
+    def _mix_in(self, stem: int, offset: int, wave, gains) -> None:
+        """Mix a sound in from ``offset`` frames into the block; one that began before the block (a
+        resumed stream's first) from where the block starts, if it still sounds there."""
+        if offset < 0:
+            wave, offset = wave[..., -offset:], 0
+            if not wave.shape[-1]:
+                return
+        self._dry.mix_in(stem, offset, wave, gains)
 
     def fx(self, style: Style) -> StyleSettings:
         if self._fx_style is not style:

@@ -171,8 +171,10 @@ class Stage:
     async def _receive(self) -> None:
         """Session -> ring and recorder until the limit, with backpressure on the socket."""
         received = 0
-        limit, player, ring = self._limit, self.player, self.ring
-        async for block in self.session.audio():
+        limit, player, ring, session = self._limit, self.player, self.ring, self.session
+        session.refill_ms = lambda: round(max(0.0, self.buffer_s - ring.fill_seconds) * 1000)
+        resumed = None  # the last resumption seen
+        async for block in session.audio():
             if limit is not None:
                 block = block[: limit - received]
             received += len(block)
@@ -181,6 +183,10 @@ class Stage:
             if player is not None:
                 while ring.free_frames < len(block):
                     await asyncio.sleep(0.01)  # the device drains the ring; stop reading the socket meanwhile
+                latest = session.events[-1] if session.events else None
+                if latest is not None and latest.kind is EventKind.RESUMED and latest is not resumed:
+                    resumed = latest
+                    player.resume_on_audio()  # the first audio after an outage: no rebuffering wait
                 ring.write(block)
             if limit is not None and received >= limit:
                 if player is not None:

@@ -127,6 +127,9 @@ class LiveMusicResume(WireModel):
 
     handle: Annotated[str, StringConstraints(max_length=48 * 2**10)]
     position: Annotated[int, in_range(0, 2**62)]
+    #: The audio the client's player lacks to its buffer target (ms): the resumed stream sends that
+    #: much at once, ahead of real time, so the player plays on with its buffer full again.
+    buffer_ms: Annotated[int | None, in_range(0, 10_000)] = None
 
 
 class LiveMusicClientSetup(WireModel):

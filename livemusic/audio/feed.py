@@ -62,6 +62,9 @@ class PlaybackFeed:
         self._trim_backlog = trim_backlog
         self._primed = preroll_frames <= 0
         self._rebuffering = False
+        #: Set by :meth:`resume_on_audio`: the ring's write count then, the next priming's threshold is
+        #: one device buffer until audio written after it is played (None: the preroll as usual).
+        self._quick_from: int | None = None
         self._draining = False
         #: Frames taken from the ring and handed to the device.
         self.played_frames = 0
@@ -95,6 +98,15 @@ class PlaybackFeed:
         """Wait for the preroll again and drop what is beyond it (e.g. on resume)."""
         self._primed = self._preroll <= 0
 
+    def resume_on_audio(self) -> None:
+        """When the next audio comes to a dry ring, play it at once instead of waiting for the preroll.
+
+        For a stream that was cut (a dropped connection, now resumed), not slow: waiting to rebuffer
+        would only add to the gap, and a resumed server sends the buffer's worth at once. Forgotten
+        if the ring still holds audio when the next arrives (nothing ran dry).
+        """
+        self._quick_from = self._ring.frames_written_total
+
     def fill(self, frame_count: int) -> np.ndarray:
         """Return the next ``frame_count`` frames to play (a view of a reused array)."""
         out = self._out if frame_count == self._out.shape[0] else self._resize(frame_count)
@@ -103,13 +115,17 @@ class PlaybackFeed:
             self.silent.set()
             return out
         ring = self._ring
+        quick = self._quick_from
+        if quick is not None and self._primed and ring.frames_written_total > quick:
+            self._quick_from = quick = None  # audio came before the ring ran dry
         if not self._primed:
-            if ring.fill_frames < self._preroll and not self._draining:
+            preroll = self._preroll if quick is None else min(self._preroll, frame_count)
+            if ring.fill_frames < preroll and not self._draining:
                 out.fill(0)
                 if self._rebuffering:
                     self.underrun_frames += frame_count
                 return out
-            self._primed, self._rebuffering = True, False
+            self._primed, self._rebuffering, self._quick_from = True, False, None
             if self._trim_backlog and not self._draining:
                 self.dropped_frames += ring.discard(ring.fill_frames - self._preroll)
         if self._draining:

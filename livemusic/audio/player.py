@@ -307,6 +307,10 @@ class Player:
                 self._feed.fade_to(1.0)
                 self._state = PlaybackState.PLAYING
 
+    def resume_on_audio(self) -> None:
+        """After a cut in the stream: play the audio that comes back at once (see :meth:`PlaybackFeed.resume_on_audio`)."""
+        self._feed.resume_on_audio()
+
     def drain(self, timeout: float | None = None) -> bool:
         """Play what the ring holds to the end; return whether it ran empty within ``timeout``.
 

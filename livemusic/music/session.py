@@ -101,6 +101,8 @@ class AsyncMusicSession:
         #: 10 minutes); livemusic's server sends a notice instead when it has a limit.
         self.rotate_after_s: float | None = 540.0 if connection.endpoint.backend == "gemini" else None
         self._opened_at = time.monotonic()
+        #: The audio (ms) the player lacks to its buffer target, asked of a resuming server (a stage sets it).
+        self.refill_ms: Callable[[], int] | None = None
         self._prompts: tuple[WeightedPrompt, ...] = ()
         self._config = LiveMusicGenerationConfig()
         self._playback = PlaybackState.STOPPED
@@ -141,6 +143,8 @@ class AsyncMusicSession:
         resumed = handle is not None and "resume" in connection.extensions
         if resumed:
             setup["livemusic_resume"] = {"handle": handle, "position": self._frames_received}
+            if self.refill_ms is not None:
+                setup["livemusic_resume"]["buffer_ms"] = min(self.refill_ms(), 10_000)
         connection = await _connect(self._conn.endpoint, setup, connection)
         if not resumed or self._replay:
             self._replay = False

@@ -35,11 +35,17 @@ class Pacer:
     The stream is anchored to the clock when playback starts (or resumes):
     from there, the stream may lead the clock by ``lead_s``, or by up to
     ``max_ahead_s`` for the chunk after an untimed message (``urgent``).
+    A start sends the lead and a chunk at once; a stream that continues a
+    resumed session sends at least ``burst_s`` at once (the buffer its
+    client's player lacks after the outage), and keeps the larger lead that
+    takes until playback stops or pauses.
     """
 
-    def __init__(self, pacing: Pacing) -> None:
+    def __init__(self, pacing: Pacing, burst_s: float = 0.0) -> None:
         self.pacing = pacing
         self._anchor: tuple[float, int] | None = None  # (clock, stream frames) at the start of playing
+        #: How far the first anchor is set back: the burst beyond a start's own.
+        self._ahead = max(0.0, burst_s - pacing.lead_s - pacing.chunk_ms / 1000)
 
     def halt(self) -> None:
         """Playback stopped or paused: the next :meth:`delay` starts a new burst."""
@@ -49,7 +55,7 @@ class Pacer:
         """Seconds to wait before rendering the chunk at stream ``position`` (0: render now)."""
         pacing = self.pacing
         if self._anchor is None:
-            self._anchor = (now, position)
+            self._anchor, self._ahead = (now - self._ahead, position), 0.0
         if not pacing.realtime:
             return 0.0
         start_time, start_position = self._anchor

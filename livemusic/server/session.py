@@ -94,6 +94,9 @@ class MusicSession:
         self.changed = Wakeup()
         #: An untimed message arrived: render the next chunk at once (one chunk past the lead).
         self.urgent = False
+        #: Seconds of stream to send at once, ahead of the lead, when streaming starts: the buffer a
+        #: resumed client's player lacks (see :meth:`resume`).
+        self.refill_s = 0.0
         self.outbox: list[LiveMusicServerMessage] = []
         #: Counts applied messages, so that a new resumption handle goes out after each change.
         self.version = 0
@@ -212,8 +215,10 @@ class MusicSession:
                            seed=self.generator.seed, position=self.position, bar_line=bar_line,
                            bar_frames=bar_frames, playback=self.playback)
 
-    def resume(self, state: ResumeState, position: int) -> None:
-        """Continue a session from ``state`` at stream ``position``, on the same bar grid (before any render)."""
+    def resume(self, state: ResumeState, position: int, refill_s: float = 0.0) -> None:
+        """Continue a session from ``state`` at stream ``position``, on the same bar grid (before any render),
+        sending the ``refill_s`` seconds its client's player lacks at once if it was playing."""
+        self.refill_s = refill_s if state.playback is PlaybackState.PLAYING else 0.0
         self.generator = self._generator(seed=state.seed)
         self.generator.resume_at(position, state.bar_line, state.bar_frames)
         if state.prompts:

@@ -255,7 +255,8 @@ class MusicServer:
                                notes=bool(setup.livemusic_notes), end=setup.livemusic_end)
         if setup.livemusic_resume is not None:
             resume = setup.livemusic_resume
-            session.resume(verify(resume.handle, resume.position, self._resume_secret), resume.position)
+            session.resume(verify(resume.handle, resume.position, self._resume_secret), resume.position,
+                           (resume.buffer_ms or 0) / 1000)
         await client.ws.send(client.protocol.setup_complete())
         return session
 
@@ -307,7 +308,7 @@ class MusicServer:
     async def _produce(self, client: _Client, session: MusicSession) -> None:
         """Render and send chunks while playing, paced against the wall clock."""
         ws, protocol = client.ws, client.protocol
-        pacer = Pacer(session.pacing)
+        pacer = Pacer(session.pacing, burst_s=session.refill_s)
         while True:
             session.changed.clear()  # before looking: a message arriving after this wakes the waits below
             session.apply_due()

@@ -141,6 +141,28 @@ def test_after_an_underrun_the_buffer_refills_to_its_target_not_beyond():
     assert out[0] < 100 and np.all(np.diff(out[:480]) >= 0)  # fades back in, no click
 
 
+def test_after_a_cut_the_audio_that_comes_back_plays_at_once():
+    ring = RingBuffer(RATE)
+    ring.write(constant(4800))
+    feed = PlaybackFeed(ring, 480, preroll_frames=4800, ramp_frames=1)
+    play(feed, 12)  # the stream was cut: the ring ran dry
+    feed.resume_on_audio()  # the session resumed
+    ring.write(constant(960))  # its first audio, well below the target
+    assert play(feed, 1).all()
+
+
+def test_a_cut_the_ring_outlasted_leaves_the_next_underrun_to_rebuffer():
+    ring = RingBuffer(RATE)
+    ring.write(constant(4800))
+    feed = PlaybackFeed(ring, 480, preroll_frames=4800, ramp_frames=1)
+    play(feed, 2)
+    feed.resume_on_audio()
+    ring.write(constant(960))  # the audio came back before the ring ran dry
+    play(feed, 14)  # later the producer is late: an underrun
+    ring.write(constant(960))
+    assert not play(feed, 1).any()  # which waits for the target as usual
+
+
 def test_resume_keeps_only_the_target_of_what_piled_up():
     ring = RingBuffer(RATE)
     ring.write(constant(9600))

@@ -20,7 +20,12 @@ seconds after it resumed. Per run:
 - gap: the silence in the recording (the longest run of zero samples between
   the first and the last sound: the player outputs zeros when the ring is dry);
 - excess: gap - (outage - buffer). The issue's bound is excess <= 0: the
-  gap is at most the outage less the buffered audio.
+  gap is at most the outage less the buffered audio;
+- player silent: the player's own silence, from its ring running dry to its
+  playing again; restart: from the first audio after the outage to that;
+- stall: the longest time without a device callback meanwhile: a device
+  stall (PulseAudio restarts a stream after an ALSA underrun, which a loaded
+  machine causes, silent for up to 2 s) if more than a few 21 ms buffers.
 """
 
 from __future__ import annotations

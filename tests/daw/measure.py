@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mido
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import maximum_filter1d
 
 from engine.analysis import k_weighted
@@ -18,6 +19,23 @@ def seam_steps(audio: np.ndarray) -> tuple[float, np.ndarray]:
     tiled = np.concatenate([audio, audio, audio]).astype(np.float64)
     steps = np.abs(np.diff(tiled, axis=0)).max(axis=1)
     return float(max(steps[frames - 1], steps[2 * frames - 1])), steps[: frames - 1]
+
+
+def seam_clicks(audio: np.ndarray, around: int = MS) -> tuple[float, np.ndarray]:
+    """How far each seam's sample step stands out of its neighbourhood, and every other frame's, in one copy.
+
+    The loop is tiled three times; at a frame, the sample step there is divided by
+    the largest step within ``around`` frames either side. A click is a step far
+    larger than the ones around it, which a global figure (a loud passage's steps)
+    could hide. Returns the larger of the two seams' ratios and the ratios inside.
+    """
+    frames = len(audio)
+    tiled = np.concatenate([audio, audio, audio]).astype(np.float64)
+    steps = np.abs(np.diff(tiled, axis=0)).max(axis=1)[frames - 1 - around: 2 * frames + around]
+    window = sliding_window_view(steps, around).max(axis=1)  # window[i]: the largest of steps[i:i + around]
+    here = np.arange(around, len(steps) - around)
+    ratios = steps[here] / np.maximum(np.maximum(window[here - around], window[here + 1]), 1e-12)
+    return float(max(ratios[0], ratios[-1])), ratios[1:-1]
 
 
 def beat_loudness(audio: np.ndarray, tempo: float | TempoMap) -> np.ndarray:

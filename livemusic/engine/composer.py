@@ -117,7 +117,7 @@ class Composer(Parts):
                     return out
                 self._step(bar, bar.next_step, onset, style, ctl, out)
                 bar.next_step += 1
-            self.next_bar_start = bar.start + int(round(bar.step_len * STEPS))
+            self.next_bar_start = bar.start + bar.step_len * STEPS  # exact: bar lines do not drift by rounding
             self.bar = None
 
     def _in_section(self, ctl: Controls) -> Controls:
@@ -138,7 +138,7 @@ class Composer(Parts):
             delay = bar.swing * 0.33
         if bar.humanize > 0.02:  # players sit a few milliseconds behind the grid, never exactly on it
             delay += bar.humanize * 0.1 * bar.vel_u[1, (step + 7) % STEPS]
-        return bar.start + int(round((step + delay) * bar.step_len))
+        return int(round(bar.start + (step + delay) * bar.step_len))
 
     def _begin_bar(self, style: Style, ctl: Controls) -> None:
         rng = self.rng

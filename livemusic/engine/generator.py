@@ -245,8 +245,8 @@ class Generator:
         """The stream frame of the last bar line composed, and the frames per bar from there (for resuming)."""
         composer = self._composer
         if composer.bar is not None:
-            return composer.bar.start, int(round(composer.bar.step_len * STEPS))
-        return composer.next_bar_start, int(round(240.0 / Controls.of(self._config, self._style).bpm * self.sample_rate))
+            return round(composer.bar.start), int(round(composer.bar.step_len * STEPS))
+        return round(composer.next_bar_start), int(round(240.0 / Controls.of(self._config, self._style).bpm * self.sample_rate))
 
     def resume_at(self, frame: int, bar_line: int, bar_frames: int) -> None:
         """Continue a stream made elsewhere at stream ``frame``, on its grid of bar lines (before any render).

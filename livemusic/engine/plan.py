@@ -96,7 +96,7 @@ class Phrase:
 @dataclass
 class Bar:
     index: int                 # bar number in the phrase
-    start: int                 # first frame
+    start: float               # first frame (exact: a stream frame once rounded)
     step_len: float            # frames per 16th
     swing: float
     swung_eighths: bool        # the swing delays each beat's second 8th (a shuffle), not each 8th's second 16th

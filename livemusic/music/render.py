@@ -47,8 +47,8 @@ from livemusic.types import DEFAULT_MODEL, SAMPLE_RATE, LiveMusicGenerationConfi
 
 #: How far past a loop's end its tails are rendered at most (they ring out within about 5 s).
 LOOP_TAIL_SECONDS = 8.0
-#: A loop's notes end this many frames before its exact end: the engine's bar lines are whole frames,
-#: rounded bar by bar, so the next bar's downbeat can fall a few frames early (5 ms; no note is that close).
+#: A loop's notes end this many frames before its exact end: the engine's bar lines are whole frames (the
+#: nearest to the tempo's), so the next bar's downbeat can fall a frame early (5 ms; no note is that close).
 LOOP_END_MARGIN = 240
 STEMS = ("drums", "bass", "harmony", "lead")
 
@@ -136,6 +136,8 @@ def _plan(prompts: Any, config: Any, *, preset: str | Path | Preset | None, bars
             extra = {**fields, **({"seed": seed} if seed is not None else {})}
             loaded = loaded.model_copy(update={"config": loaded.config.merged(**extra)})
         timeline = loaded.resolved_timeline()
+        if bars is None and seconds is None and loaded.duration is not None and loaded.duration.is_musical:
+            bars = loaded.duration.beats / BEATS_PER_BAR  # `duration: N bars`: exactly N, as bars= would be
         title = loaded.name or (Path(preset).stem if not isinstance(preset, Preset) else "livemusic")
         model, backend, url = model or loaded.model, loaded.backend, loaded.url
     else:
@@ -161,8 +163,9 @@ def _plan(prompts: Any, config: Any, *, preset: str | Path | Preset | None, bars
     else:
         raise InvalidInputError("how long? give bars= or seconds= (or a preset with a duration)")
     frames = round(length * SAMPLE_RATE)
-    return _Plan(timeline, frames, tempo.beats_at(frames / SAMPLE_RATE) / BEATS_PER_BAR, name or title,
-                 model or DEFAULT_MODEL, backend, url)
+    # In bars, the length is what was asked (its frames the nearest to it); in seconds, what those frames hold.
+    length_bars = float(bars) if bars is not None else tempo.beats_at(frames / SAMPLE_RATE) / BEATS_PER_BAR
+    return _Plan(timeline, frames, length_bars, name or title, model or DEFAULT_MODEL, backend, url)
 
 
 def _refuse_on_hosted(*, stems: bool, midi: bool, loop: bool, where: str = "Google's hosted model") -> None:

@@ -35,7 +35,32 @@ async def test_bars_follow_the_preset_tempo_map(server):
     # long-form-journey: 35 bars at 70 bpm, then 82 bpm from 2:00 (a bar line): 40 bars are 134.63 s, not 137.1 s
     clip = await livemusic.arender(preset=ROOT / "presets" / "long-form-journey.yaml", bars=40, url=server.url)
     assert clip.frames == round((35 * 4 * 60 / 70 + 5 * 4 * 60 / 82) * SR)
-    assert clip.bars == pytest.approx(40) and clip.bpm == 70
+    assert clip.bars == 40 and clip.bpm == 70
+
+
+async def test_a_clip_in_bars_is_exactly_that_many_bars_in_frames_to_the_nearest(server):
+    # 2 bars at 126 bpm are 182857.14 frames: the clip has 182857 and is 2 bars (it read 1.9999984)
+    clip = await livemusic.arender("minimal techno", bpm=126, bars=2, seed=1, url=server.url)
+    assert clip.frames == 182_857 and clip.bars == 2 and clip.filename.endswith("_2bars.wav")
+
+
+async def test_a_preset_s_duration_in_bars_renders_exactly_those_bars(server, tmp_path):
+    preset = tmp_path / "short.yaml"
+    preset.write_text("prompts: {minimal techno: 1.0}\nconfig: {bpm: 126, seed: 1}\nduration: 3 bars\n")
+    clip = await livemusic.arender(preset=preset, url=server.url)
+    assert clip.frames == round(3 * 4 * 60 / 126 * SR) and clip.bars == 3
+
+
+async def test_the_engine_s_bar_lines_do_not_drift_from_the_tempo_s_over_40_bars(server):
+    # A bar at 126 bpm is 91428.57 frames; rounded bar by bar, bar 40's downbeat came 17 frames late.
+    clip = await livemusic.arender("minimal techno", bpm=126, bars=40, seed=1, midi=True, url=server.url)
+    frames = np.array(sorted(note.frame for note in clip.notes))
+    bar = 240 / 126 * SR
+
+    def downbeat(k: int) -> float:  # the first note at bar k's line (notes are timed as heard: a few ms on)
+        return frames[frames >= k * bar - 5 * MS].min() - k * bar
+
+    assert abs(downbeat(39) - downbeat(0)) <= 1.0 and abs(downbeat(20) - downbeat(0)) <= 1.0
 
 
 async def test_clip_holds_stereo_audio_stems_that_sum_to_it_and_its_tempo_and_key(server):

@@ -11,6 +11,7 @@ reaches its stream frame. :class:`NoteQueue` is that timing, without I/O;
 from __future__ import annotations
 
 import asyncio
+import collections
 import heapq
 import itertools
 import time
@@ -40,7 +41,9 @@ class NoteQueue:
         self.sample_rate = sample_rate
         self._heap: list[tuple[int, bool, int, mido.Message]] = []
         self._order = itertools.count()
-        self._sounding: set[tuple[int, int]] = set()  # (channel, note) switched on and not yet off
+        # (channel, note) -> how many of its notes sound: a note that sounds again before it ends is
+        # switched off and on again, and off when the last of them ends (not by the first one's note-off)
+        self._sounding: collections.Counter[tuple[int, int]] = collections.Counter()
 
     def add(self, notes: Iterable[LiveMusicNote]) -> None:
         for note in notes:
@@ -55,9 +58,13 @@ class NoteQueue:
             message = heapq.heappop(self._heap)[-1]
             key = (message.channel, message.note)
             if message.type == "note_on":
-                self._sounding.add(key)
-            elif key in self._sounding:
-                self._sounding.discard(key)
+                if self._sounding[key]:
+                    out.append(mido.Message("note_off", channel=message.channel, note=message.note, velocity=0))
+                self._sounding[key] += 1
+            elif self._sounding[key]:
+                self._sounding[key] -= 1
+                if self._sounding[key]:
+                    continue  # a later note of this pitch sounds on
             else:
                 continue  # its note-on was never sent
             out.append(message)
@@ -70,7 +77,7 @@ class NoteQueue:
         """Note-offs for everything sounding (on stop); the queue is emptied."""
         self._heap.clear()
         offs = [mido.Message("note_off", channel=channel, note=note, velocity=0)
-                for channel, note in sorted(self._sounding)]
+                for (channel, note), count in sorted(self._sounding.items()) if count]
         self._sounding.clear()
         return offs
 

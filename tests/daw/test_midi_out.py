@@ -50,6 +50,15 @@ def test_a_repeated_note_is_switched_off_before_it_sounds_again():
     assert [m.type for m in queue.due(200)] == ["note_on", "note_off", "note_on"]
 
 
+def test_a_note_sounding_again_before_it_ends_is_switched_off_once_when_the_later_one_ends():
+    # A chord's common tone held over into the next chord: two note-offs for one note-on hung the note
+    queue = NoteQueue()
+    queue.add([note(0, length=1_000), note(500, length=1_000)])
+    sent = [(m.type, m.note) for m in queue.due(1_000)]
+    assert sent == [("note_on", 40), ("note_off", 40), ("note_on", 40)]
+    assert [m.type for m in queue.due(1_500)] == ["note_off"] and queue.release_all() == []
+
+
 def test_drums_go_to_channel_10_as_general_midi_notes():
     queue = NoteQueue()
     queue.add([note(0, part="drums", pitch=0)])

@@ -28,7 +28,7 @@ from livemusic.types import SAMPLE_RATE
 #: The loudness a loop is brought to (integrated, as the engine's program).
 LOOP_LUFS = -14.0
 #: The swell's largest gain either way, at the middle of the last beat (dB).
-SWELL_MAX_DB = 8.0
+SWELL_MAX_DB = 12.0
 #: A last beat this close to the first in loudness is left as it is (LU).
 SWELL_TOLERANCE_LU = 0.5
 

@@ -63,6 +63,24 @@ def level_steps(audio: np.ndarray, window: int = 50 * MS) -> np.ndarray:
     return np.abs(np.diff(level))
 
 
+def bar_line_dips(audio: np.ndarray, bar: float) -> np.ndarray:
+    """How far (dB) the level dips at each bar line of a loop as it repeats, the seam's first.
+
+    At a bar line: the level of the 250 ms before it (50 ms windows, as
+    :func:`level_steps`) less the lowest 50 ms within 300 ms after it.
+    """
+    frames = len(audio)
+    tiled = np.concatenate([audio] * 3).astype(np.float64)
+    window = 50 * MS
+
+    def level(start: int, count: int) -> np.ndarray:
+        power = (tiled[start:start + count * window] ** 2).sum(axis=1)
+        return 10 * np.log10(power.reshape(count, window).mean(axis=1) + 1e-12)
+
+    lines = [frames + round(k * bar) for k in range(round(frames / bar))]
+    return np.array([level(at - 5 * window, 5).mean() - level(at, 6).min() for at in lines])
+
+
 def onset_frames(stem: np.ndarray, rise_db: float = 6.0, highs: bool = False) -> np.ndarray:
     """Frames where the stem's 1 ms level rises by ``rise_db`` or more within 1 ms (the steepest point of each rise).
 

@@ -125,12 +125,12 @@ class _Status:
 
 
 async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedEngine | None = None,
-                      device: DeviceOpening | None = None) -> None:
+                      opening: DeviceOpening | None = None) -> None:
     """Play ``preset`` through the sound card (and/or record it) following its timeline.
 
     ``engine`` is an embedded engine spawned early by the caller; it is used
     when the preset plays on the embedded engine and stopped otherwise.
-    ``device`` is the sound card being opened early by the caller (opened here otherwise).
+    ``opening`` is the sound card being opened early by the caller (opened here otherwise).
     """
     try:
         duration = _seconds(preset, options.duration)
@@ -141,14 +141,14 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
     except BaseException:
         if engine is not None:
             await engine.stop()
-        if device is not None:
-            await asyncio.to_thread(device.close)
+        if opening is not None:
+            await asyncio.to_thread(opening.close)
         raise
     if client.backend != "embedded":
         engine = None
     buffer_ms = options.buffer_ms or BUFFER_MS[client.backend]
-    if device is None:
-        device = DeviceOpening(device=options.device, buffer_ms=buffer_ms, audio=options.audio)
+    if opening is None:
+        opening = DeviceOpening(device=options.device, buffer_ms=buffer_ms, audio=options.audio)
     player = stage = None
     status = _Status()
     loop = asyncio.get_running_loop()
@@ -158,7 +158,7 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
     try:
         # The sound device opens while the engine finishes starting (both take a while).
         (ring, player), _ = await asyncio.gather(
-            device.result(buffer_ms), engine.start() if engine is not None else asyncio.sleep(0))
+            opening.result(buffer_ms), engine.start() if engine is not None else asyncio.sleep(0))
         async with client.connect(model=preset.model, chunk_ms=chunk_ms_for(client.backend, buffer_ms),
                                   notes=midi is not None) as session:
             stage = Stage(session, ring, player, buffer_ms=buffer_ms, recorder=recorder, limit_seconds=duration)
@@ -194,7 +194,7 @@ async def play_preset(preset: Preset, options: PlayOptions, *, engine: EmbeddedE
             if player is not None:
                 player.close()
             else:  # the engine failed to start while the device opened
-                await asyncio.to_thread(device.close)
+                await asyncio.to_thread(opening.close)
             if recorder is not None:
                 recorder.close()
         if player is not None:

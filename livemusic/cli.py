@@ -169,7 +169,7 @@ def play(preset: Path, duration: str | None, record: Path | None, device: str | 
     except LiveMusicError as exc:
         _stop_early(engine, opening)
         _fail(exc)
-    _run(play_preset(loaded, options, engine=engine, device=opening))
+    _run(play_preset(loaded, options, engine=engine, opening=opening))
 
 
 @main.command()
@@ -191,7 +191,7 @@ def repl(preset: Path | None, record: Path | None, device: str | None, buffer_ms
     options = LiveOptions(record=record, device=device, buffer_ms=buffer_ms, backend=backend, url=url,
                           api_key=api_key, audio=not no_audio, midi=midi)
     try:
-        code = run_repl(loaded, options, engine=engine, device=opening)
+        code = run_repl(loaded, options, engine=engine, opening=opening)
     except KeyboardInterrupt:
         sys.exit(130)
     except LiveMusicError as exc:

@@ -84,10 +84,10 @@ class Controls:
 
     @classmethod
     async def open(cls, source: Preset | Mapping[str, float] | None = None, options: LiveOptions = LiveOptions(),
-                   *, engine: EmbeddedEngine | None = None, device: DeviceOpening | None = None) -> Controls:
+                   *, engine: EmbeddedEngine | None = None, opening: DeviceOpening | None = None) -> Controls:
         """Start playing ``source`` (a preset, ``{prompt: weight}``, or ``None``: minimal techno).
 
-        ``engine`` and ``device`` were started early by the caller (the command line), or are started here.
+        ``engine`` and ``opening`` (the sound card) were started early by the command line, or start here.
         """
         from livemusic.presets import Preset
 
@@ -95,14 +95,14 @@ class Controls:
         try:
             client = await client_for(options, preset, engine)
         except BaseException:
-            if device is not None:
-                await asyncio.to_thread(device.close)
+            if opening is not None:
+                await asyncio.to_thread(opening.close)
             raise
         model = {"model": preset.model} if preset else {}
         buffer_ms = options.buffer_ms or BUFFER_MS[client.backend]
         stage = await Stage.open(client.connect(chunk_ms=chunk_ms_for(client.backend, buffer_ms), **model),
                                  buffer_ms=buffer_ms, device=options.device, audio=options.audio,
-                                 record=options.record, opening=device)
+                                 record=options.record, opening=opening)
         session = stage.session
         try:
             config = preset.config if preset else session.config

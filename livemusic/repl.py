@@ -248,14 +248,14 @@ def _setup_readline(ns: dict[str, Any]) -> Callable[[], None]:
 
 
 def run_repl(preset: Preset | None, options: LiveOptions, *, engine: EmbeddedEngine | None = None,
-             device: DeviceOpening | None = None) -> int:
+             opening: DeviceOpening | None = None) -> int:
     """Run the REPL until Ctrl-D / ``exit()`` (0) or SIGTERM (143). Startup errors raise.
 
-    ``engine`` and ``device`` were started early by the command line (see :meth:`Controls.open`)."""
+    ``engine`` and ``opening`` were started early by the command line (see :meth:`Controls.open`)."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        controls = loop.run_until_complete(Controls.open(preset, options, engine=engine, device=device))
+        controls = loop.run_until_complete(Controls.open(preset, options, engine=engine, opening=opening))
     except BaseException:
         loop.close()
         raise

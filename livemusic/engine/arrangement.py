@@ -78,11 +78,14 @@ _NEXT = {
 _SECTIONS = {s.name: s for s in (INTRO, MAIN, DROP, BRIDGE, BREAKDOWN, BUILD, OUTRO, SWELL, SPARSE)}
 #: Bars per section (choices; the density and temperature pick among them).
 _BARS = {"intro": (8, 4), "main": (16, 8), "drop": (16, 8), "bridge": (8, 8), "breakdown": (8, 4), "build": (4, 8),
-         "swell": (8, 16), "sparse": (8, 4), "outro": (2, 2)}
+         "swell": (8, 16), "sparse": (8, 8), "outro": (2, 2)}
 #: The lengths a build may have, in bars (its riser is rendered ahead for each).
 BUILD_BARS = _BARS["build"]
 #: Sections the density pushes toward (high) or away from (low).
 _FULL = {"main", "drop", "swell", "build"}
+#: How much less likely the last departure from the main groove is to come again next time: a band
+#: varies its sections (a bridge, then a breakdown) rather than leaving the groove the same way twice.
+_AGAIN = 0.3
 
 
 def style_kind(drums: float, energy: float) -> str:
@@ -102,6 +105,7 @@ class Arranger:
         self.bar = 0  # bars played of the current section
         self.ending: int | None = None  # outro bars asked for by close()
         self.steady = False  # a loop: the main section for ever, no intro, fills or section changes
+        self.departure: str | None = None  # the last section chosen, among others, over the main groove
 
     def hold(self) -> None:
         """Play the main section for ever from now on (a loop that repeats: no intro, build or fill)."""
@@ -113,7 +117,7 @@ class Arranger:
         self.ending = max(int(bars), 1)
 
     def restart(self) -> None:
-        self.ending = None
+        self.ending = self.departure = None
         self.section, self.bars, self.bar = (MAIN, _BARS["main"][0], 0) if self.steady else (INTRO, _BARS["intro"][0], 0)
 
     @property
@@ -139,8 +143,11 @@ class Arranger:
         follow = _NEXT[kind].get(self.section.name) or _NEXT[kind]["intro"]
         names = list(follow)
         lean = (density - 0.5) * 2.0  # -1 sparse .. 1 full
-        w = np.array([follow[n] * math.exp(lean * (1.0 if n in _FULL else -1.0)) for n in names])
+        w = np.array([follow[n] * math.exp(lean * (1.0 if n in _FULL else -1.0)) * (_AGAIN if n == self.departure else 1.0)
+                      for n in names])
         name = names[int(np.searchsorted(np.cumsum(w / w.sum()), rng.random()))]
+        if name != "main" and len(names) > 1:
+            self.departure = name
         long, short = _BARS[name]
         # Full sections last longer when dense, sparse ones when sparse; temperature mixes.
         prefer_long = (name in _FULL) == (density >= 0.5)

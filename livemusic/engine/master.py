@@ -145,7 +145,8 @@ class Master:
         """The gain ramp (per sample, times full scale) for this block of the raw mix.
 
         The program loudness is learned from the raw mix, quickly until the first
-        anchor section, then only in anchor sections, as a running mean that grows to
+        anchor section, then only in anchor sections (at the level the arrangement asks
+        of them: a swell counts 1.5 dB louder), as a running mean that grows to
         :data:`LONG_TERM_SECONDS`; it moves quickly only when the music changes by more
         than 6 dB for seconds (a new prompt). The gain brings the program to the target
         and then applies ``level_db``: the arrangement's dynamics are kept.
@@ -159,6 +160,8 @@ class Master:
         power = float(np.vdot(spec * self.k_weights, spec).real)
         loud = -0.691 + 10 * math.log10(power + 1e-12)
         first = self.power is None
+        if anchor:  # the program is the music as the arrangement wants it heard: a swell counts louder
+            power *= 10 ** (level_db / 10)
         learn = anchor or not self.anchored
         if loud > -55.0 and learn:
             if first:

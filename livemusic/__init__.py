@@ -29,7 +29,7 @@ _EXPORTS = {
     "Clip": "livemusic.music.clip",
     "render": "livemusic.music.render",
     "arender": "livemusic.music.render",
-    **{name: "livemusic.music.reconnect" for name in ("EventKind", "SessionEvent")},
+    **{name: "livemusic.music.reconnect" for name in ("Backoff", "EventKind", "SessionEvent")},
     "Player": "livemusic.background",
     "play": "livemusic.background",
     **{name: "livemusic.types" for name in (

@@ -4,6 +4,7 @@ import asyncio
 import base64
 import json
 import os
+import random
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -50,9 +51,19 @@ def test_resuming_before_the_handle_or_far_past_it_is_refused(position):
         verify(sign(STATE, b"k"), position, b"k")
 
 
-def test_backoff_doubles_up_to_its_cap():
-    delays = Backoff(first=0.1, factor=2, cap=0.5, jitter=0).delays()
-    assert [next(delays) for _ in range(5)] == [0.1, 0.2, 0.4, 0.5, 0.5]
+def test_the_first_retry_is_made_at_once():
+    assert next(Backoff().delays()) == 0.0
+
+
+def test_backoff_grows_by_its_factor_up_to_its_cap():
+    delays = Backoff(at_once=0, first=0.2, factor=1.5, cap=0.5, jitter=0).delays()
+    assert [next(delays) for _ in range(5)] == pytest.approx([0.2, 0.3, 0.45, 0.5, 0.5])
+
+
+def test_jitter_spreads_listeners_below_the_cap():
+    backoff = Backoff(at_once=0, first=2.0, cap=2.0, jitter=0.3)
+    waits = [next(backoff.delays(random.Random(seed))) for seed in range(20)]
+    assert all(1.4 <= wait <= 2.0 for wait in waits) and len(set(waits)) == 20
 
 
 async def take(stream, chunks: list, frames: int) -> None:

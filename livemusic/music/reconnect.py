@@ -1,7 +1,8 @@
 """Keeping a session alive through a dropped connection: backoff, resume or replay, and the events.
 
 On a retryable close (1001 server going away, 1006 lost connection, 1011,
-1013 ...) the session dials its endpoint again with exponential backoff.
+1013 ...) the session dials its endpoint again at once, then with a
+gentle exponential :class:`Backoff`.
 A livemusic server that advertised ``resume`` gets the last resumption
 handle and the client's stream position, and continues the same music at
 the same bar; any other server (Google's) gets the last prompts, config
@@ -52,18 +53,28 @@ class SessionEvent:
 
 @dataclass(frozen=True)
 class Backoff:
-    """Delays between attempts: ``first``, then times ``factor`` up to ``cap``, each with +-``jitter`` (a share)."""
+    """Delays between reconnection attempts, suited to a live listener (its buffer runs out meanwhile).
 
-    first: float = 0.1
-    factor: float = 2.0
-    cap: float = 5.0
-    jitter: float = 0.2
+    The first attempt is made at once; after it fails, ``at_once`` retries
+    follow without a wait (a proxy may send the next one to another server),
+    then ``first`` seconds, growing by ``factor`` up to ``cap``: once the
+    server is back, the listener waits at most ``cap`` for the next attempt.
+    Each wait is shortened by a random share up to ``jitter``, so that the
+    listeners of a restarted server do not all dial it in the same instant.
+    """
+
+    at_once: int = 1
+    first: float = 0.2
+    factor: float = 1.5
+    cap: float = 2.0
+    jitter: float = 0.3
 
     def delays(self, rng: random.Random | None = None) -> Iterator[float]:
         uniform = (rng or random.Random()).uniform
-        delay = self.first
+        yield from itertools.repeat(0.0, self.at_once)
+        delay = min(self.first, self.cap)
         while True:
-            yield delay * uniform(1 - self.jitter, 1 + self.jitter)
+            yield delay * uniform(1 - self.jitter, 1)
             delay = min(delay * self.factor, self.cap)
 
 

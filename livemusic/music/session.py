@@ -71,7 +71,7 @@ class AsyncMusicSession:
     """An open music session: steer it, and read its audio with ``receive()`` or ``audio()``.
 
     A dropped connection or a server going away does not end it: while
-    ``receive()`` runs, the session reconnects (exponential :attr:`backoff`,
+    ``receive()`` runs, the session reconnects (at once, then a gentle :attr:`backoff`,
     for up to :attr:`reconnect_timeout` seconds) and resumes; see
     :mod:`livemusic.music.reconnect`. :attr:`events` and ``on_event`` tell
     what happened.
@@ -79,6 +79,7 @@ class AsyncMusicSession:
 
     #: Seconds a session keeps trying to reconnect before the close reaches the caller.
     reconnect_timeout: float = 60.0
+    #: The waits between reconnection attempts (at once, then growing up to a cap, with jitter).
     backoff: Backoff = Backoff()
     #: Seconds of a new session's audio dropped while the model settles, on a rotation that replays.
     settle_s: float = 5.0

@@ -36,9 +36,9 @@ def playing(url: str) -> Iterator[list[str]]:
         proc.wait()
 
 
-def wait_for(lines: list[str], text: str) -> None:
+def wait_for(lines: list[str], text: str, count: int = 1) -> None:
     deadline = time.monotonic() + 60
-    while not any(text in line for line in lines):
+    while sum(text in line for line in list(lines)) < count:
         assert time.monotonic() < deadline, f"no {text!r} in {lines}"
         time.sleep(0.05)
 
@@ -67,3 +67,14 @@ def test_a_rotation_prints_rotated():
             wait_for(lines, "rotated: ")
             seen = events(lines)
     assert seen.startswith("rotated"), lines
+
+
+def test_without_a_device_the_lines_give_the_stream_position_received():
+    with serve_process() as served:
+        with playing(served.url) as lines:
+            wait_for(lines, " bar ", count=2)  # the second status line, 5 s in
+            played = [line for line in list(lines) if " bar " in line][-1][:7]
+            served.process.kill()
+            wait_for(lines, "disconnected: ")
+            disconnected = next(line for line in list(lines) if "disconnected: " in line)
+    assert disconnected[:7] >= played > "00:00.0", lines

@@ -181,6 +181,7 @@ class Derived:
         self.harm_lengths = lengths
         p = LEAD_TEMPLATE * (0.15 + 0.85 * g("lead_density"))
         self.lead_p = at_temperature(at_density(p, np.full(STEPS, 0.5), dens), temp)
+        _freeze(self.drum_p, self.bass_p, self.harm_p, self.harm_p_sharp, self.lead_p)
 
 
     def remember(self, key: tuple, scored: tuple[np.ndarray, np.ndarray], temperature: float, top_k: int):
@@ -196,8 +197,17 @@ class Derived:
             cdf = np.cumsum(p / p.sum())
         if len(self.memo) > 4096:
             self.memo.clear()
+        _freeze(cands, order, cdf)
         self.memo[key] = (cands, order, cdf)
         return cands, order, cdf
+
+
+def _freeze(*arrays: np.ndarray | None) -> None:
+    """Make computed-once arrays read-only: a rewindable generator's snapshot before every block
+    then keeps them by reference instead of copying them (see :mod:`livemusic.engine.rewind`)."""
+    for a in arrays:
+        if a is not None:
+            a.flags.writeable = False
 
 
 def pick(order: np.ndarray, cdf: np.ndarray, u: float) -> int:

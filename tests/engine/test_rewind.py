@@ -1,0 +1,42 @@
+"""What a rewindable generator's snapshot before every block copies, and what it keeps by reference."""
+
+from __future__ import annotations
+
+import tracemalloc
+from types import SimpleNamespace
+
+import numpy as np
+
+from livemusic.engine.plan import Controls, Derived
+from livemusic.engine.rewind import Snapshotter
+from livemusic.engine.style import DEFAULT_STYLE
+from livemusic.types import LiveMusicGenerationConfig
+
+
+def _snapshot_bytes(array: np.ndarray) -> int:
+    """Peak bytes allocated by a snapshot of an object holding ``array``."""
+    snapshots = Snapshotter(SimpleNamespace(array=array))
+    tracemalloc.start()
+    snapshots.take()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def test_a_snapshot_keeps_a_read_only_array_by_reference():
+    array = np.zeros(1 << 20)
+    array.flags.writeable = False
+    assert _snapshot_bytes(array) < array.nbytes // 100
+
+
+def test_a_snapshot_copies_a_writable_array():
+    array = np.zeros(1 << 20)
+    assert _snapshot_bytes(array) >= array.nbytes
+
+
+def test_the_composers_derived_arrays_and_remembered_choices_are_read_only():
+    """Computed once, they are kept by reference by the snapshot, not copied before every block."""
+    d = Derived(DEFAULT_STYLE, Controls.of(LiveMusicGenerationConfig(), DEFAULT_STYLE))
+    choice = d.remember(("lead",), (np.arange(60, 72), np.linspace(0.0, 1.0, 12)), 0.5, 4)
+    arrays = [d.drum_p, d.bass_p, d.harm_p, d.harm_p_sharp, d.lead_p, *choice]
+    assert not any(a.flags.writeable for a in arrays if a is not None)

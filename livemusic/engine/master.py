@@ -34,6 +34,11 @@ def k_weighting(sr: float) -> np.ndarray:
 
 
 _FULL_SCALE = 32767.0  # int16 PCM
+#: Samples under this fraction of the limiter's ceiling (-3.1 dB) cannot peak above it between
+#: samples: a band-limited signal overshoots its samples by at most 3 dB unless its partials near
+#: the Nyquist rate are strong (a sine at a quarter of the rate, sampled 45 degrees off its peaks:
+#: exactly 3 dB), which music's are not. Only samples above it get the oversampled look.
+_NEAR_CEILING = 0.7
 
 #: The running estimate averages all blocks; BS.1770's gates drop the quiet ones, which
 #: reads about this much louder on typical music.
@@ -198,6 +203,12 @@ class Master:
         """
         sub = self.sub
         m = self.block // sub
+        if self.lim >= 1.0 and self.pending_peak <= self.ceiling:
+            ahead = self.line[:, sub:]
+            peak = max(float(np.maximum.reduce(ahead, axis=None)), -float(np.minimum.reduce(ahead, axis=None)))
+            if peak <= self.ceiling * _NEAR_CEILING:  # nothing to limit, nor to look at closely
+                self.pending_peak = peak  # at least the last sub-block's: all the next block needs
+                return None
         peaks = _true_peaks(self.line, sub, self.ceiling).reshape(m, sub).max(axis=1)
         pending_peak, self.pending_peak = self.pending_peak, float(peaks[-1])
         if max(pending_peak, float(peaks.max())) <= self.ceiling and self.lim >= 1.0:
@@ -234,12 +245,12 @@ def _true_peaks(line: np.ndarray, sub: int, ceiling: float) -> np.ndarray:
     High partials peak between samples, above the sample peak: the level at a
     quarter, half and three quarters to the next sample is interpolated (8-tap
     windowed sinc: a 4x oversampled true peak, as BS.1770 meters it) where a sample
-    comes within 3 dB of the ceiling, so the limiter keeps the true peak under it.
+    comes within 3 dB of the ceiling (:data:`_NEAR_CEILING`), so the limiter keeps the true peak under it.
     Samples not yet known (past the line's end) count as held.
     """
     level = np.abs(line[0, sub:])
     np.maximum(level, np.abs(line[1, sub:]), out=level)
-    near = np.flatnonzero(level > ceiling * 0.7)
+    near = np.flatnonzero(level > ceiling * _NEAR_CEILING)
     if not len(near):
         return level
     taps = _TAPS.shape[1]

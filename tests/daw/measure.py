@@ -96,6 +96,19 @@ def onset_frames(stem: np.ndarray, rise_db: float = 6.0, highs: bool = False) ->
     return np.flatnonzero(peaks) - MS // 2  # the middle of the 1 ms over which it rose
 
 
+def tone_onsets(stem: np.ndarray, window: int = 10 * MS, rise_db: float = 6.0, floor_db: float = 40.0) -> np.ndarray:
+    """Frames where a tonal stem (a bass) starts a note: its level over ``window`` frames, centred (longer
+    than a low tone's cycle, which a 1 ms level follows), rises by ``rise_db`` within ``window`` frames;
+    the middle of the steepest such rise. Levels ``floor_db`` below the stem's loudest count as that."""
+    x = stem.astype(np.float64).mean(axis=1)
+    level = 20 * np.log10(np.sqrt(np.convolve(x * x, np.ones(window) / window, "same")) + 1e-9)
+    level = np.maximum(level, level.max() - floor_db)
+    rise = np.zeros_like(level)
+    rise[window:] = level[window:] - level[:-window]
+    peaks = (rise >= rise_db) & (rise == maximum_filter1d(rise, 2 * window + 1))
+    return np.flatnonzero(peaks) - window // 2
+
+
 def note_ons(song: mido.MidiFile) -> list[tuple[float, int, int]]:
     """``(seconds, channel, note)`` of every note-on, timed as a player (and a DAW) times them."""
     now, found = 0.0, []

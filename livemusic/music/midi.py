@@ -13,6 +13,7 @@ heard. This module turns them into MIDI a DAW reads:
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -130,14 +131,52 @@ class _Ticks:
         return self.of_seconds(frame / self.sample_rate)
 
 
+class Voices:
+    """Which notes sound, so that a note starting again before it ends is not left hanging.
+
+    A receiver pairs a note-off with the last note-on of its pitch: two overlapping notes of one
+    pitch would end at the first one's note-off, and the second note-off would find nothing. So a
+    note that sounds again is switched off and on again, and off when the last of them ends.
+    """
+
+    def __init__(self) -> None:
+        self._sounding: collections.Counter[tuple[int, int]] = collections.Counter()
+
+    def play(self, message: mido.Message) -> list[mido.Message]:
+        """The messages to send for ``message`` (a note-on or note-off, in time order); others pass."""
+        if message.type not in ("note_on", "note_off"):
+            return [message]
+        key = (message.channel, message.note)
+        if message.type == "note_on":
+            restart = self._sounding[key] > 0
+            self._sounding[key] += 1
+            if restart:
+                return [mido.Message("note_off", channel=message.channel, note=message.note, velocity=0), message]
+            return [message]
+        if not self._sounding[key]:
+            return []  # its note-on was never sent
+        self._sounding[key] -= 1
+        return [] if self._sounding[key] else [message]
+
+    def release_all(self) -> list[mido.Message]:
+        """Note-offs for everything sounding; afterwards nothing sounds."""
+        offs = [mido.Message("note_off", channel=channel, note=note, velocity=0)
+                for (channel, note), count in sorted(self._sounding.items()) if count]
+        self._sounding.clear()
+        return offs
+
+
 def _delta(events: Sequence[tuple[int, mido.Message | mido.MetaMessage]], end: int | None) -> mido.MidiTrack:
-    """A track from absolute-tick events (note-offs before note-ons at the same tick), ending at ``end``."""
+    """A track from absolute-tick events (note-offs before note-ons at the same tick), ending at ``end``;
+    overlapping notes of one pitch are played as :class:`Voices` says."""
     ordered = sorted(enumerate(events), key=lambda item: (item[1][0], item[1][1].type != "note_off", item[0]))
+    voices = Voices()
     track = mido.MidiTrack()
     now = 0
-    for _, (tick, message) in ordered:
-        track.append(message.copy(time=tick - now))
-        now = tick
+    for _, (tick, event) in ordered:
+        for message in voices.play(event) if isinstance(event, mido.Message) else [event]:
+            track.append(message.copy(time=tick - now))
+            now = tick
     track.append(mido.MetaMessage("end_of_track", time=max(0, (end or now) - now)))
     return track
 

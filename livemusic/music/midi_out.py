@@ -11,7 +11,6 @@ reaches its stream frame. :class:`NoteQueue` is that timing, without I/O;
 from __future__ import annotations
 
 import asyncio
-import collections
 import heapq
 import itertools
 import time
@@ -21,7 +20,7 @@ from typing import Any, Protocol
 import mido
 
 from livemusic import midi_ports
-from livemusic.music.midi import note_messages, program_messages
+from livemusic.music.midi import Voices, note_messages, program_messages
 from livemusic.types import SAMPLE_RATE, LiveMusicNote
 
 #: Longest wait between looks at the clock: messages go out at most this late (seconds).
@@ -41,9 +40,7 @@ class NoteQueue:
         self.sample_rate = sample_rate
         self._heap: list[tuple[int, bool, int, mido.Message]] = []
         self._order = itertools.count()
-        # (channel, note) -> how many of its notes sound: a note that sounds again before it ends is
-        # switched off and on again, and off when the last of them ends (not by the first one's note-off)
-        self._sounding: collections.Counter[tuple[int, int]] = collections.Counter()
+        self._voices = Voices()  # a note sounding again before it ends is not left hanging
 
     def add(self, notes: Iterable[LiveMusicNote]) -> None:
         for note in notes:
@@ -55,19 +52,7 @@ class NoteQueue:
         """The messages heard by stream ``frame`` (inclusive), in order; they leave the queue."""
         out = []
         while self._heap and self._heap[0][0] <= frame:
-            message = heapq.heappop(self._heap)[-1]
-            key = (message.channel, message.note)
-            if message.type == "note_on":
-                if self._sounding[key]:
-                    out.append(mido.Message("note_off", channel=message.channel, note=message.note, velocity=0))
-                self._sounding[key] += 1
-            elif self._sounding[key]:
-                self._sounding[key] -= 1
-                if self._sounding[key]:
-                    continue  # a later note of this pitch sounds on
-            else:
-                continue  # its note-on was never sent
-            out.append(message)
+            out += self._voices.play(heapq.heappop(self._heap)[-1])
         return out
 
     def next_frame(self) -> int | None:
@@ -76,10 +61,7 @@ class NoteQueue:
     def release_all(self) -> list[mido.Message]:
         """Note-offs for everything sounding (on stop); the queue is emptied."""
         self._heap.clear()
-        offs = [mido.Message("note_off", channel=channel, note=note, velocity=0)
-                for (channel, note), count in sorted(self._sounding.items()) if count]
-        self._sounding.clear()
-        return offs
+        return self._voices.release_all()
 
 
 class SteppedClock:

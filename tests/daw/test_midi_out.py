@@ -8,11 +8,14 @@ stand-in with mido's ``send``; the timing against the audible clock is real.
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import mido
 
 from livemusic import AsyncLiveMusic
+from livemusic.music.midi import TICKS_PER_BEAT, midi_file
 from livemusic.music.midi_out import MidiOut, NoteQueue, SteppedClock
+from livemusic.music.tempo import TempoMap
 from livemusic.types import LiveMusicNote
 
 SR = 48_000
@@ -119,3 +122,13 @@ async def test_notes_of_a_session_reach_the_port_after_their_audio_arrives(serve
     ons = [(at, m) for at, m in port.sent if m.type == "note_on"]
     assert len(ons) > 10 and any(m.channel == 9 and m.note == 36 for _, m in ons)  # kicks among them
     assert [at for at, _ in ons] == sorted(at for at, _ in ons)
+
+
+def test_an_exported_file_switches_a_note_sounding_again_off_once_when_the_later_one_ends():
+    # The .mid beside a render had the same two note-ons then two note-offs: a DAW ends both at the first
+    song = midi_file([note(0, length=24_000), note(12_000, length=24_000)], TempoMap(120))
+    [bass] = [track for track in song.tracks if any(m.type == "note_on" for m in track)]
+    notes = [(m.type, m.note) for m in bass if m.type in ("note_on", "note_off")]
+    assert notes == [("note_on", 40), ("note_off", 40), ("note_on", 40), ("note_off", 40)]
+    ends = [tick for tick, m in zip(itertools.accumulate(m.time for m in bass), bass) if m.type == "note_off"]
+    assert ends == [TICKS_PER_BEAT // 2, TICKS_PER_BEAT * 3 // 2]  # the restart at 0.25 s, the later end at 0.75 s

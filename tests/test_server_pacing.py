@@ -9,7 +9,7 @@ PACING = Pacing(chunk_ms=200, lead_s=0.2)
 def sent_at_once(pacer: Pacer) -> float:
     """Seconds of stream rendered at the start before the pacer asks to wait (the clock standing still)."""
     position = 0
-    while pacer.delay(0.0, position) == 0.0:
+    while pacer.wake_at(0.0, position) is None:
         position += PACING.chunk_frames
     return position / SAMPLE_RATE
 

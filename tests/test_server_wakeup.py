@@ -1,4 +1,4 @@
-"""The producer's wake-up flag: set wakes a waiter, a timeout ends a wait unset."""
+"""The producer's wake-up flag: set wakes a waiter, its time ends a wait unset, waits share an instant."""
 
 from __future__ import annotations
 
@@ -7,21 +7,33 @@ import asyncio
 from livemusic.server.wakeup import Wakeup
 
 
-def test_a_wait_ends_unset_when_its_timeout_passes():
-    assert asyncio.run(Wakeup().wait(0.01)) is False
+async def wait_for(wakeup: Wakeup, seconds: float) -> bool:
+    return await wakeup.wait(asyncio.get_running_loop().time() + seconds)
+
+
+def test_a_wait_ends_unset_when_its_time_comes():
+    assert asyncio.run(wait_for(Wakeup(), 0.01)) is False
+
+
+def test_waits_until_one_instant_all_end_then():
+    async def scenario() -> list[bool]:
+        at = asyncio.get_running_loop().time() + 0.01
+        return await asyncio.gather(*(Wakeup().wait(at) for _ in range(3)))
+
+    assert asyncio.run(scenario()) == [False, False, False]
 
 
 def test_a_wait_returns_at_once_when_already_set():
     wakeup = Wakeup()
     wakeup.set()
-    assert asyncio.run(wakeup.wait(3600)) is True
+    assert asyncio.run(wait_for(wakeup, 3600)) is True
 
 
 def test_set_wakes_a_waiter_before_its_timeout():
     async def scenario() -> bool:
         wakeup = Wakeup()
         asyncio.get_running_loop().call_soon(wakeup.set)
-        return await wakeup.wait(3600)
+        return await wait_for(wakeup, 3600)
 
     assert asyncio.run(scenario()) is True
 
@@ -30,4 +42,4 @@ def test_clear_makes_the_next_wait_wait_again():
     wakeup = Wakeup()
     wakeup.set()
     wakeup.clear()
-    assert asyncio.run(wakeup.wait(0.01)) is False
+    assert asyncio.run(wait_for(wakeup, 0.01)) is False

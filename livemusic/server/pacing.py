@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from livemusic.types import SAMPLE_RATE
@@ -17,12 +18,16 @@ class Pacing:
     within ``max_ahead_s``, so a change leaves the server as soon as it is
     rendered. A smaller lead saves latency but starves the client's buffer
     after a pause (measured: underruns at 0.1 s on a PulseAudio sink).
+    Wake-ups fall on a grid of ``tick_s`` that every session shares, a chunk
+    up to one tick before it is due, so that sessions due within one tick
+    share one wake-up of the server.
     """
 
     chunk_ms: int = 200
     lead_s: float = 0.2
     max_ahead_s: float = 0.6
     realtime: bool = True
+    tick_s: float = 0.01
 
     @property
     def chunk_frames(self) -> int:
@@ -30,7 +35,7 @@ class Pacing:
 
 
 class Pacer:
-    """Says how long to wait before rendering the next chunk; the caller supplies the clock.
+    """Says when to render the next chunk; the caller supplies the clock.
 
     The stream is anchored to the clock when playback starts (or resumes):
     from there, the stream may lead the clock by ``lead_s``, or by up to
@@ -51,14 +56,16 @@ class Pacer:
         """Playback stopped or paused: the next :meth:`delay` starts a new burst."""
         self._anchor = None
 
-    def delay(self, now: float, position: int, *, urgent: bool = False) -> float:
-        """Seconds to wait before rendering the chunk at stream ``position`` (0: render now)."""
+    def wake_at(self, now: float, position: int, *, urgent: bool = False) -> float | None:
+        """The clock time at which to render the chunk at stream ``position``: the last tick of the
+        grid by which it is due (``None``: render it now)."""
         pacing = self.pacing
         if self._anchor is None:
             self._anchor, self._ahead = (now - self._ahead, position), 0.0
         if not pacing.realtime:
-            return 0.0
+            return None
         start_time, start_position = self._anchor
         lead = max(pacing.lead_s, pacing.max_ahead_s - pacing.chunk_ms / 1000) if urgent else pacing.lead_s
-        ahead = (position - start_position) / SAMPLE_RATE - (now - start_time)
-        return max(0.0, ahead - lead)
+        due = start_time + (position - start_position) / SAMPLE_RATE - lead
+        at = math.floor(due / pacing.tick_s) * pacing.tick_s
+        return at if at > now else None

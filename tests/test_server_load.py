@@ -21,7 +21,8 @@ SESSIONS = 16
 SECONDS = 10.0
 STYLES = ["deep house", "jazz trio", "ambient pads", "drum and bass", "bossa nova", "minimal techno",
           "funk bass", "lofi hip hop"]
-#: The furthest a paced stream may run ahead of the wall clock: the lead after an untimed message, and a chunk.
+#: The furthest a paced stream may run ahead of the wall clock: ``max_ahead_s`` (the lead after an untimed message,
+#: its chunk included) and a chunk's margin (for a tick of the wake-up grid, and play's way to the server).
 AHEAD_S = Pacing().max_ahead_s + Pacing().chunk_ms / 1000
 
 

@@ -40,7 +40,8 @@ SYSTEM_SOUNDFONTS = (
     "/usr/share/sounds/sf2/TimGM6mb.sf2",
     "/opt/homebrew/share/soundfonts/default.sf2",
 )
-#: The longest a note rings on after its note-off (seconds), and the level it is cut below.
+#: The longest a note rings on after its note-off (seconds), and the level it is cut below (after its
+#: note-off; before its first sound, relative to its peak).
 _MAX_TAIL = 4.0
 _SILENT = 1e-4
 
@@ -88,7 +89,11 @@ class SampleBank:
                 if np.abs(parts[-1]).max() < _SILENT:
                     break
             synth.sounds_off()
-        return finish(np.concatenate(parts), vel)
+        wave = np.concatenate(parts)
+        # tinysoundfont moves a voice's envelope on in blocks of 64 frames: a preset with an attack (cello,
+        # strings, brass) rendered its first block silent, so the note sounded 1.3 ms after its note-on.
+        sounding = np.flatnonzero(np.abs(wave) > _SILENT * np.abs(wave).max())
+        return finish(wave[sounding[0]:] if len(sounding) else wave, vel)
 
 
 def _mono(buffer: memoryview) -> np.ndarray:

@@ -15,16 +15,13 @@ callback needs the GIL: keep long GIL-holding work out of this process.
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from livemusic.audio.feed import PlaybackFeed
+from livemusic.audio.quiet import quiet_alsa_messages, quiet_native_stderr
 from livemusic.audio.ring import RingBuffer
 from livemusic.errors import AudioDeviceError
 from livemusic.playback import PlaybackState
@@ -62,62 +59,6 @@ def _import_pyaudio() -> Any:
     return pyaudio
 
 
-@contextmanager
-def _quiet_native_stderr() -> Iterator[None]:
-    """Silence what ALSA/JACK print on fd 2 while PortAudio probes devices.
-
-    Set ``LIVEMUSIC_AUDIO_DEBUG=1`` to see it. Failures still surface as
-    :class:`AudioDeviceError`.
-    """
-    if os.environ.get("LIVEMUSIC_AUDIO_DEBUG"):
-        yield
-        return
-    try:
-        saved = os.dup(2)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-    except OSError:
-        yield
-        return
-    try:
-        try:
-            sys.stderr.flush()
-        except (AttributeError, ValueError, OSError):
-            pass
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-#: ALSA's error handler while livemusic has replaced it (kept alive: ALSA holds a pointer to it).
-_alsa_handler: Any = None
-
-
-def _quiet_alsa_messages() -> None:
-    """Keep ALSA's own messages off the terminal for the whole process, not only while probing.
-
-    PortAudio's stream thread recovers from an underrun (PulseAudio stalls a
-    new stream for up to 2 s while its sink wakes up) and ALSA prints
-    "underrun occurred" there, between the status lines; livemusic counts
-    underruns and reports them itself. ``LIVEMUSIC_AUDIO_DEBUG=1`` keeps them.
-    """
-    global _alsa_handler
-    if _alsa_handler is not None or os.environ.get("LIVEMUSIC_AUDIO_DEBUG"):
-        return
-    import ctypes
-
-    try:
-        asound = ctypes.CDLL("libasound.so.2")
-    except OSError:
-        return  # no ALSA (macOS, Windows): nothing of it prints
-    # (file, line, function, err, fmt, ...): the variadic rest is never read
-    handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
-    _alsa_handler = handler_type(lambda *_: None)
-    asound.snd_lib_error_set_handler(_alsa_handler)
-
-
 def _output_devices(pa: Any) -> list[DeviceInfo]:
     try:
         default_index = pa.get_default_output_device_info()["index"]
@@ -145,7 +86,7 @@ def list_output_devices() -> list[DeviceInfo]:
     Raises :class:`AudioDeviceError` when PyAudio/PortAudio is not installed.
     """
     pyaudio = _import_pyaudio()
-    with _quiet_native_stderr():
+    with quiet_native_stderr():
         pa = pyaudio.PyAudio()
     try:
         return _output_devices(pa)
@@ -233,15 +174,15 @@ class Player:
         self._callback_errors = 0
         self._lock = threading.Lock()
         self.device: DeviceInfo | None = None
-        _quiet_alsa_messages()
+        quiet_alsa_messages()
         try:
-            with _quiet_native_stderr():
+            with quiet_native_stderr():
                 self._pa = pyaudio.PyAudio()
         except OSError as exc:
             raise AudioDeviceError(f"PortAudio could not start: {exc}; {_INSTALL_HINT}") from None
         try:
             self.device = select_device(_output_devices(self._pa), device, channels=ring.channels)
-            with _quiet_native_stderr():
+            with quiet_native_stderr():
                 self._stream = self._pa.open(
                     format=pyaudio.paInt16, channels=ring.channels, rate=rate, output=True,
                     output_device_index=self.device.index, frames_per_buffer=frames_per_buffer,
@@ -284,7 +225,7 @@ class Player:
         """
         with self._lock:
             if self._state is not PlaybackState.STOPPED and self._stream.is_stopped():
-                with _quiet_native_stderr():
+                with quiet_native_stderr():
                     self._stream.start_stream()
 
     @property

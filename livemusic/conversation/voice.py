@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from livemusic.audio.pcm import parse_mime
-from livemusic.audio.player import Player, _import_pyaudio, _quiet_native_stderr
+from livemusic.audio.player import Player, _import_pyaudio
+from livemusic.audio.quiet import quiet_native_stderr
 from livemusic.audio.resample import Resampler, pcm_to_frames
 from livemusic.audio.ring import RingBuffer
 from livemusic.errors import AudioDeviceError
@@ -51,10 +52,10 @@ class Microphone:
         self._loop = asyncio.get_running_loop()
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(MIC_QUEUE_BLOCKS)
         self._continue = pyaudio.paContinue
-        with _quiet_native_stderr():
+        with quiet_native_stderr():
             self._pa = pyaudio.PyAudio()
         try:
-            with _quiet_native_stderr():
+            with quiet_native_stderr():
                 self._stream = self._pa.open(format=pyaudio.paInt16, channels=1, rate=rate, input=True,
                                              input_device_index=device, frames_per_buffer=block_frames,
                                              stream_callback=self._callback)

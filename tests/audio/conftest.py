@@ -18,9 +18,9 @@ def _probe_output() -> tuple[int | None, str]:
         import pyaudio
     except (ImportError, OSError) as exc:
         return None, f"PyAudio is not usable ({exc})"
-    from livemusic.audio.player import _quiet_native_stderr
+    from livemusic.audio.quiet import quiet_native_stderr
 
-    with _quiet_native_stderr():
+    with quiet_native_stderr():
         pa = pyaudio.PyAudio()
     try:
         try:
@@ -39,7 +39,7 @@ def _probe_output() -> tuple[int | None, str]:
             return silence[: frame_count * 4], pyaudio.paContinue
 
         try:
-            with _quiet_native_stderr():
+            with quiet_native_stderr():
                 stream = pa.open(format=pyaudio.paInt16, channels=2, rate=48000, output=True,
                                  output_device_index=info["index"], frames_per_buffer=1024,
                                  stream_callback=callback)

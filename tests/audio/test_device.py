@@ -51,8 +51,8 @@ async def test_a_device_opened_for_nothing_is_released(sound_output):
 
 _OPEN_AN_UNKNOWN_PCM = """
 import ctypes
-from livemusic.audio.player import _quiet_alsa_messages
-_quiet_alsa_messages()
+from livemusic.audio.quiet import quiet_alsa_messages
+quiet_alsa_messages()
 asound = ctypes.CDLL("libasound.so.2")
 asound.snd_pcm_open(ctypes.byref(ctypes.c_void_p()), b"no-such-livemusic-pcm", 0, 0)
 """

@@ -143,9 +143,12 @@ class LeadRider:
         self.gain = min(max(self.gain + min(4.0 * rate, 1.0) * (want - self.gain), 1.0), 6.0)
 
     def snapshot(self) -> tuple[float, float, float, bool]:
+        """Its state before a block: what it has heard, its gain and whether it holds (the bus's snapshot,
+        so that a block rendered again moves the fader as the first rendering did)."""
         return self.lead, self.harm, self.gain, self.held
 
     def restore(self, state: tuple[float, float, float, bool]) -> None:
+        """Back to a :meth:`snapshot` (which stays valid)."""
         self.lead, self.harm, self.gain, self.held = state
 
 

@@ -34,7 +34,7 @@ class Bus:
         self.block = block
         self._reverb = Reverb(sample_rate, block, stems=3, level=0.7)  # drums, harmony, lead
         self._delays = Delay(sample_rate, block, lines=2)  # harmony, lead
-        #: Rides the lead's level; the generator applies its gain to lead notes as they start.
+        #: Rides the lead's level (a fader on the lead stem).
         self.rider = LeadRider(sample_rate, block)
         self._pump = 0.0  # sidechain ducking depth at the end of the last block
         self._steps = np.arange(block, dtype=np.float64)  # for the ducking depth's ramp
@@ -50,6 +50,7 @@ class Bus:
         bpm = composer.bpm or ctl.bpm
         beat = 60.0 / bpm * sr
         self.rider.listen(dry[STEM_LEAD], dry[STEM_HARM], fx.lead_driven)
+        self.rider.ride(dry[STEM_LEAD])
         # Sidechain pumping follows the kick: none without drums or in a section without kick.
         pump = 0.7 * fx.pump * composer.section.backbone if ctl.drums and fx.pump > 0.1 else 0.0
         if pump > 0.0 or self._pump > 0.0:

@@ -112,18 +112,21 @@ class LeadRider:
     """A mixing engineer's hand on the lead fader: in lead-driven styles, the lead sits level with the harmony.
 
     It listens to the dry lead and harmony stems block by block (mean power over a few
-    seconds) and moves :attr:`gain`, which the generator applies to lead notes as they
-    start, toward the gain that puts the lead :data:`LEAD_OVER_HARMONY_DB` from the
-    harmony (in raw power; about level in LU, as leads play with rests), as far as the
-    style is lead-driven (0: gain 1). It only listens while both play, and moves within
-    1x..6x.
+    seconds) and moves :attr:`gain` toward the gain that puts the lead
+    :data:`LEAD_OVER_HARMONY_DB` from the harmony (in raw power; about level in LU, as
+    leads play with rests), as far as the style is lead-driven (0: gain 1); :meth:`ride`
+    applies it to the lead stem, ramped across the block. It only listens while both
+    play, and moves within 1x..6x. The first time it hears a lead it sets the fader at
+    once: a lead's first notes (often long ones) are not played at the old gain.
     """
 
     def __init__(self, sr: float, block: int, seconds: float = 3.0) -> None:
         self.rate = 1.0 - math.exp(-(block / sr) / seconds)
         self.lead = self.harm = 0.0
-        self.gain = 1.0
-        self.held = False  # a constant gain, nothing learned (see hold)
+        self.gain = 1.0     # the fader at the end of this block
+        self.applied = 1.0  # the fader at the end of the last block
+        self.held = False   # a constant gain, nothing learned (see hold)
+        self.ramp = np.arange(1, block + 1, dtype=F32) / F32(block)
 
     def hold(self) -> None:
         """Keep the gain as it is from now on (a loop: a fader that moved would step at the seam)."""
@@ -133,23 +136,35 @@ class LeadRider:
         pl, ph = float(np.vdot(lead, lead)), float(np.vdot(harm, harm))
         if self.held or pl < 1e-6 or ph < 1e-6:
             return
-        # The lead's power as if it were played at gain 1: the rider moves what it hears.
         first = self.lead == 0.0
         rate = 1.0 if first else self.rate
-        self.lead += rate * (pl / (self.gain * self.gain) - self.lead)
+        if first:  # the lead's power while it sounds, not averaged with the silence before its first note
+            sounding = np.flatnonzero(np.abs(lead[0]) > 1e-4)
+            pl *= lead.shape[-1] / max(lead.shape[-1] - (sounding[0] if len(sounding) else 0), 1)
+        self.lead += rate * (pl - self.lead)
         self.harm += rate * (ph - self.harm)
         want = math.sqrt(self.harm * 10 ** (LEAD_OVER_HARMONY_DB / 10) / self.lead)
         want = 1.0 + min(max(driven, 0.0), 1.0) * (want - 1.0)
-        self.gain = min(max(self.gain + min(4.0 * rate, 1.0) * (want - self.gain), 1.0), 6.0)
+        self.gain = min(max(self.gain + (1.0 if first else min(4.0 * rate, 1.0)) * (want - self.gain), 1.0), 6.0)
+        if first:
+            self.applied = self.gain
 
-    def snapshot(self) -> tuple[float, float, float, bool]:
-        """Its state before a block: what it has heard, its gain and whether it holds (the bus's snapshot,
+    def ride(self, lead: np.ndarray) -> None:
+        """The lead stem ``(channels, frames)`` through the fader, in place: from the last block's gain to this one's."""
+        if self.gain != self.applied:
+            lead *= F32(self.applied) + F32(self.gain - self.applied) * self.ramp
+        elif self.gain != 1.0:
+            lead *= F32(self.gain)
+        self.applied = self.gain
+
+    def snapshot(self) -> tuple[float, float, float, float, bool]:
+        """Its state before a block: what it has heard, its fader and whether it holds (the bus's snapshot,
         so that a block rendered again moves the fader as the first rendering did)."""
-        return self.lead, self.harm, self.gain, self.held
+        return self.lead, self.harm, self.gain, self.applied, self.held
 
-    def restore(self, state: tuple[float, float, float, bool]) -> None:
+    def restore(self, state: tuple[float, float, float, float, bool]) -> None:
         """Back to a :meth:`snapshot` (which stays valid)."""
-        self.lead, self.harm, self.gain, self.held = state
+        self.lead, self.harm, self.gain, self.applied, self.held = state
 
 
 #: Where a lead-driven style's rider holds the lead: raw power over the harmony's (dB).

@@ -76,8 +76,7 @@ class Player:
             self._chord(chord, style, ctl, block_start)
 
     def _play(self, ev: Event, style: Style, ctl: Controls, block_start: int) -> None:
-        sounds = event_sounds(ev, self.fx(style), ctl.brightness, self._composer, self._bus.rider.gain,
-                              self.sample_rate)
+        sounds = event_sounds(ev, self.fx(style), ctl.brightness, self._composer, self.sample_rate)
         for stem, after, wave, gains in sounds:
             self._mix_in(stem, ev.frame - block_start + after, wave, gains)
 

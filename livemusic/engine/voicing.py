@@ -119,11 +119,10 @@ def _loudness(name: str, key: tuple, midi: int) -> float:
     return level
 
 
-def event_sounds(ev: Event, fx: StyleSettings, brightness: float, composer: Composer, lead_gain: float,
-                 sr: int) -> list[Sound]:
+def event_sounds(ev: Event, fx: StyleSettings, brightness: float, composer: Composer, sr: int) -> list[Sound]:
     """What to mix for one event (a chord's notes go through :func:`chord_sound` instead).
 
-    Drums are tuned to the composer's key; ``lead_gain`` is the lead rider's gain.
+    Drums are tuned to the composer's key.
     """
     if ev.kind == "riser":
         key, make = _riser(ev.dur, brightness, sr)
@@ -156,8 +155,7 @@ def event_sounds(ev: Event, fx: StyleSettings, brightness: float, composer: Comp
     for tb, tkey, weight in sounds:
         var = ev.var % 4 if tb.vocal > 0.02 else 0  # the vowel
         held_part, tail = _released(_tone(tb, tkey, ev.midi, held, vq, bq, var, sr), int(ev.dur * sr), tb, sr)
-        ride = lead_gain if ev.kind == "lead" else 1.0
-        gains = pan * F32(ev.vel / vq * weight * ride)
+        gains = pan * F32(ev.vel / vq * weight)
         out.append((ev.stem, 0, held_part, gains))
         if len(tail):
             out.append((ev.stem, len(held_part), tail, gains))

@@ -28,7 +28,7 @@ def _builds(tempos) -> None:
     fx, composer = StyleSettings(DEFAULT_STYLE), Composer(SR, 1)
     for bpm in tempos:
         riser = Event(STEM_DRUMS, 0, "riser", dur=8 * 4 * 60 / bpm, vel=0.2)
-        event_sounds(riser, fx, 0.5, composer, 1.0, SR)
+        event_sounds(riser, fx, 0.5, composer, SR)
 
 
 def test_a_long_sets_risers_stay_within_their_own_bound():

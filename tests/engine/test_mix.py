@@ -28,9 +28,9 @@ def test_the_bass_stays_in_the_centre(prompt):
     assert side_to_mid_db(render(prompt, 8.0, stems=True).stems["bass"]) < -30.0
 
 
-@pytest.mark.parametrize("prompt", LEAD_DRIVEN)
-def test_lead_driven_styles_hold_the_lead_within_3_lu_of_the_harmony(prompt):
-    stems = render(prompt, 12.0, stems=True, skip=2.0).stems
+@pytest.mark.parametrize(("prompt", "seed"), [(p, 11) for p in LEAD_DRIVEN] + [("jazz", 1)])
+def test_lead_driven_styles_hold_the_lead_within_3_lu_of_the_harmony(prompt, seed):
+    stems = render(prompt, 12.0, seed=seed, stems=True, skip=2.0).stems  # jazz, seed 1: the lead comes in at 12.5 s
     assert abs(integrated_loudness(stems["lead"]) - integrated_loudness(stems["harmony"])) <= 3.0
 
 

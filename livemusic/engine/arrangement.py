@@ -62,7 +62,7 @@ OUTRO = Section("outro", -3.0, drums=0.8, backbone=0.8, hats=0.5, bass=0.8, harm
 #: The end: one chord (with a kick and a crash where there are drums) on the downbeat after the outro.
 FINAL = Section("final", -2.0, lead=0.0, final=True)
 #: Sections of styles without drums: the harmony swells and thins out.
-SWELL = Section("swell", 1.5, bass=1.3, harm=1.15, lead=1.1, density=0.25, anchor=True)
+SWELL = Section("swell", 2.5, bass=1.5, harm=1.15, lead=1.1, density=0.25, anchor=True)
 SPARSE = Section("sparse", -4.0, bass=0.4, harm=0.9, lead=0.3, density=-0.3)
 
 #: What may follow each section, with weights, per kind of style.
@@ -77,15 +77,12 @@ _NEXT = {
 }
 _SECTIONS = {s.name: s for s in (INTRO, MAIN, DROP, BRIDGE, BREAKDOWN, BUILD, OUTRO, SWELL, SPARSE)}
 #: Bars per section (choices; the density and temperature pick among them).
-_BARS = {"intro": (8, 4), "main": (16, 8), "drop": (16, 8), "bridge": (8, 8), "breakdown": (8, 4), "build": (4, 8),
+_BARS = {"intro": (8, 4), "main": (16, 8), "drop": (16, 8), "bridge": (8, 8), "breakdown": (16, 8), "build": (4, 8),
          "swell": (8, 16), "sparse": (8, 8), "outro": (2, 2)}
 #: The lengths a build may have, in bars (its riser is rendered ahead for each).
 BUILD_BARS = _BARS["build"]
 #: Sections the density pushes toward (high) or away from (low).
 _FULL = {"main", "drop", "swell", "build"}
-#: How much less likely the last departure from the main groove is to come again next time: a band
-#: varies its sections (a bridge, then a breakdown) rather than leaving the groove the same way twice.
-_AGAIN = 0.3
 
 
 def style_kind(drums: float, energy: float) -> str:
@@ -105,7 +102,9 @@ class Arranger:
         self.bar = 0  # bars played of the current section
         self.ending: int | None = None  # outro bars asked for by close()
         self.steady = False  # a loop: the main section for ever, no intro, fills or section changes
-        self.departure: str | None = None  # the last section chosen, among others, over the main groove
+        #: How often each section was chosen among others over the main groove: a band plays each way of
+        #: leaving the groove (a bridge, a breakdown; a swell, a sparse passage) before one comes again.
+        self.departures: dict[str, int] = {}
 
     def hold(self) -> None:
         """Play the main section for ever from now on (a loop that repeats: no intro, build or fill)."""
@@ -117,7 +116,8 @@ class Arranger:
         self.ending = max(int(bars), 1)
 
     def restart(self) -> None:
-        self.ending = self.departure = None
+        self.ending = None
+        self.departures = {}
         self.section, self.bars, self.bar = (MAIN, _BARS["main"][0], 0) if self.steady else (INTRO, _BARS["intro"][0], 0)
 
     @property
@@ -143,11 +143,13 @@ class Arranger:
         follow = _NEXT[kind].get(self.section.name) or _NEXT[kind]["intro"]
         names = list(follow)
         lean = (density - 0.5) * 2.0  # -1 sparse .. 1 full
-        w = np.array([follow[n] * math.exp(lean * (1.0 if n in _FULL else -1.0)) * (_AGAIN if n == self.departure else 1.0)
+        played = {n: self.departures.get(n, 0) for n in names if n != "main"}
+        least = min(played.values(), default=0)
+        w = np.array([follow[n] * math.exp(lean * (1.0 if n in _FULL else -1.0)) * (played.get(n, least) == least)
                       for n in names])
         name = names[int(np.searchsorted(np.cumsum(w / w.sum()), rng.random()))]
         if name != "main" and len(names) > 1:
-            self.departure = name
+            self.departures[name] = played[name] + 1
         long, short = _BARS[name]
         # Full sections last longer when dense, sparse ones when sparse; temperature mixes.
         prefer_long = (name in _FULL) == (density >= 0.5)

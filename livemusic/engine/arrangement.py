@@ -77,8 +77,11 @@ _NEXT = {
 }
 _SECTIONS = {s.name: s for s in (INTRO, MAIN, DROP, BRIDGE, BREAKDOWN, BUILD, OUTRO, SWELL, SPARSE)}
 #: Bars per section (choices; the density and temperature pick among them).
-_BARS = {"intro": (8, 4), "main": (16, 8), "drop": (16, 8), "bridge": (8, 8), "breakdown": (16, 8), "build": (4, 8),
+_BARS = {"intro": (8, 4), "main": (16, 8), "drop": (16, 8), "bridge": (8, 8), "breakdown": (8, 4), "build": (4, 8),
          "swell": (8, 16), "sparse": (8, 8), "outro": (2, 2)}
+#: Where a kind of style differs: a band's breakdown is a section of its own (8 or 16 bars; one of 4
+#: read as a fill), an energetic style's stays short, as a build follows it.
+_BARS_OF = {"band": {"breakdown": (16, 8)}}
 #: The lengths a build may have, in bars (its riser is rendered ahead for each).
 BUILD_BARS = _BARS["build"]
 #: Sections the density pushes toward (high) or away from (low).
@@ -150,7 +153,7 @@ class Arranger:
         name = names[int(np.searchsorted(np.cumsum(w / w.sum()), rng.random()))]
         if name != "main" and len(names) > 1:
             self.departures[name] = played[name] + 1
-        long, short = _BARS[name]
+        long, short = _BARS_OF.get(kind, {}).get(name) or _BARS[name]
         # Full sections last longer when dense, sparse ones when sparse; temperature mixes.
         prefer_long = (name in _FULL) == (density >= 0.5)
         # The first groove after the intro is established at full length.

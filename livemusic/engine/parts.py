@@ -99,8 +99,10 @@ class Parts:
                 kind = "tom" if s < 12 and d.acoustic > 0.3 else "snare"
                 out.append(Event(STEM_DRUMS, onset, kind, vel=d.drums * DRUM_GAIN[kind] * (0.5 + 0.04 * s),
                                  pan=-0.2 + 0.05 * (s - 8), var=s))
-            if s == 0 and bar.index == 0 and d.hats > 0.2 and ctl.density > 0.15 and not arr.steady:
-                out.append(Event(STEM_DRUMS, onset, "crash", vel=d.drums * DRUM_GAIN["crash"] * (0.5 + 0.5 * d.energy)))
+            # A crash marks a new section (not every phrase), as loud as the style is energetic: a light touch
+            # in bossa nova, a smash in metal.
+            if s == 0 and arr.bar == 0 and d.hats > 0.2 and ctl.density > 0.15 and not arr.steady:
+                out.append(Event(STEM_DRUMS, onset, "crash", vel=d.drums * DRUM_GAIN["crash"] * (0.25 + 0.75 * d.energy)))
             u = bar.drum_u[:, s]
             for i in np.flatnonzero(u < p):
                 name = DRUMS[i]

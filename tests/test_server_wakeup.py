@@ -1,8 +1,11 @@
-"""The producer's wake-up flag: set wakes a waiter, its time ends a wait unset, waits share an instant."""
+"""The producer's wake-up flag: set wakes a waiter, its time ends a wait unset, waits share an instant,
+a step runs at its instants instead of waking."""
 
 from __future__ import annotations
 
 import asyncio
+
+import pytest
 
 from livemusic.server.wakeup import Wakeup
 
@@ -43,3 +46,29 @@ def test_clear_makes_the_next_wait_wait_again():
     wakeup.set()
     wakeup.clear()
     assert asyncio.run(wait_for(wakeup, 0.01)) is False
+
+
+def test_a_step_runs_at_each_instant_it_returns_then_the_wait_ends():
+    async def scenario() -> tuple[bool, int]:
+        loop = asyncio.get_running_loop()
+        runs = 0
+
+        def step() -> float | None:
+            nonlocal runs
+            runs += 1
+            return loop.time() + 0.001 if runs < 3 else None
+
+        return await Wakeup().wait(loop.time() + 0.001, step), runs
+
+    assert asyncio.run(scenario()) == (False, 3)
+
+
+def test_a_wait_raises_what_its_step_raises():
+    def step() -> float | None:
+        raise RuntimeError("step failed")
+
+    async def scenario() -> None:
+        await Wakeup().wait(asyncio.get_running_loop().time() + 0.001, step)
+
+    with pytest.raises(RuntimeError, match="step failed"):
+        asyncio.run(scenario())

@@ -5,12 +5,18 @@ cancels the task on timeout; a paced listener waits once per 40 ms chunk, so tha
 was a fixed cost per chunk of every session. The pacer puts wake-ups on a grid
 (:attr:`~livemusic.server.pacing.Pacing.tick_s`), so sessions due within one tick
 wait for the same instant: one timer and one wake-up of the event loop serve them all.
+A waiter may leave a ``step`` to run at its instant instead of waking: what a producer
+does then without awaiting anything (a chunk already rendered), with no task switch.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
+
+#: Run at a waiter's instant: the next instant to run again at, or ``None`` to wake the waiter.
+Step = Callable[[], float | None]
 
 
 class Wakeup:
@@ -32,14 +38,18 @@ class Wakeup:
     def clear(self) -> None:
         self._set = False
 
-    async def wait(self, until: float | None = None) -> bool:
-        """Wait until set, or until the event loop's clock reads ``until``; returns whether it is set."""
+    async def wait(self, until: float | None = None, step: Step | None = None) -> bool:
+        """Wait until set, or until the event loop's clock reads ``until``; returns whether it is set.
+
+        With ``step``, it runs at ``until`` instead, and again at each instant it returns, until it
+        returns ``None`` (then the wait ends) or the flag is set; what it raises, the wait raises.
+        """
         if self._set:
             return True
         loop = asyncio.get_running_loop()
         self._waiter = waiter = loop.create_future()
         if until is not None:
-            _Beat.of(loop).wake(waiter, until)
+            _Beat.of(loop).wake(waiter, until, step)
         try:
             await waiter
         finally:
@@ -61,17 +71,27 @@ class _Beat:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._due: dict[float, list[asyncio.Future[None]]] = {}
+        self._due: dict[float, list[tuple[asyncio.Future[None], Step | None]]] = {}
 
-    def wake(self, waiter: asyncio.Future[None], when: float) -> None:
-        """Release ``waiter`` at clock time ``when`` (unless it is done by then)."""
+    def wake(self, waiter: asyncio.Future[None], when: float, step: Step | None = None) -> None:
+        """Release ``waiter`` at clock time ``when`` (unless it is done by then), or run its ``step``."""
         waiters = self._due.get(when)
         if waiters is None:
             waiters = self._due[when] = []
             self._loop.call_at(when, self._release, when)
-        waiters.append(waiter)
+        waiters.append((waiter, step))
 
     def _release(self, when: float) -> None:
-        for waiter in self._due.pop(when):
-            if not waiter.done():
-                waiter.set_result(None)
+        for waiter, step in self._due.pop(when):
+            if waiter.done():
+                continue
+            if step is not None:
+                try:
+                    again = step()
+                except Exception as exc:
+                    waiter.set_exception(exc)
+                    continue
+                if again is not None:
+                    self.wake(waiter, again, step)
+                    continue
+            waiter.set_result(None)

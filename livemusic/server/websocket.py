@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import http
 import logging
 import re
@@ -112,19 +113,22 @@ async def _close(ws: ServerConnection, code: int, reason: str) -> None:
         discarding.cancel()
 
 
-def _send_now(ws: ServerConnection, frame: str) -> bool:
-    """Send ``frame`` at once if nothing waits in the connection's write buffer; False: it is for
-    ``await ws.send(frame)``.
+def _writable(ws: ServerConnection) -> bool:
+    """Whether a frame can be written to ``ws`` at once: it is open and nothing waits in its write buffer.
 
     ``send`` waits only once that buffer is full (a slow client: its flow control is kept for
     that case), but its asynchronous context costs about 25 us of the ~250 us a paced 40 ms
-    chunk costs the server; websockets' ``broadcast`` to this one connection writes the same frame
+    chunk cost the server; websockets' ``broadcast`` to this one connection writes the same frame
     without it.
     """
-    if ws.state is not State.OPEN or ws.transport.get_write_buffer_size():
-        return False
-    broadcast((ws,), frame, raise_exceptions=True)
-    return True
+    return ws.state is State.OPEN and not ws.transport.get_write_buffer_size()
+
+
+async def _send(ws: ServerConnection, frame: str) -> None:
+    if _writable(ws):
+        broadcast((ws,), frame, raise_exceptions=True)
+    else:
+        await ws.send(frame)
 
 
 class MusicServer:
@@ -321,11 +325,33 @@ class MusicServer:
             await asyncio.sleep(timeout - idle)
         raise ProtocolError(f"idle for {timeout:g} s: no message and no audio", code=CloseCode.GOING_AWAY)
 
+    def _chunk_on_time(self, client: _Client, session: MusicSession, pacer: Pacer) -> float | None:
+        """A turn of :meth:`_produce` that awaits nothing, run by the shared timer when a chunk is due:
+        sends that chunk and returns when the next one is due, with no task switch.
+
+        ``None`` (nothing sent): the producer wakes and sends this chunk itself, because something
+        must be awaited first (a message or a resumption handle to send, a block to render, a full
+        write buffer) or because the chunk ends its block (the next block renders while it plays).
+        """
+        ws = client.ws
+        session.apply_due()
+        if (session.outbox or session.urgent or not session.streaming or self._handle_due(client, session)
+                or not _writable(ws)):
+            return None
+        sizes = session.next_chunk_sizes()
+        if not sizes or sum(sizes) >= session.generator.ahead:
+            return None
+        for block in session.render(sizes):
+            broadcast((ws,), session.chunk_frame(block), raise_exceptions=True)
+        client.active_at = time.monotonic()
+        return pacer.wake_at(asyncio.get_running_loop().time(), session.position)
+
     async def _produce(self, client: _Client, session: MusicSession) -> None:
         """Render and send chunks while playing, paced against the wall clock."""
         ws, protocol = client.ws, client.protocol
         loop = asyncio.get_running_loop()
         pacer = Pacer(session.pacing, burst_s=session.refill_s)
+        on_time = functools.partial(self._chunk_on_time, client, session, pacer)
         while True:
             session.changed.clear()  # before looking: a message arriving after this wakes the waits below
             session.apply_due()
@@ -338,7 +364,7 @@ class MusicServer:
                 await session.changed.wait()
                 continue
             wake_at = pacer.wake_at(loop.time(), session.position, urgent=session.urgent)
-            if wake_at is not None and await session.changed.wait(wake_at):
+            if wake_at is not None and await session.changed.wait(wake_at, on_time):
                 continue  # a message came before the chunk was due: look at it first
             session.urgent = False
             sizes = session.next_chunk_sizes(1 if session.pacing.realtime else ASAP_BATCH)
@@ -350,9 +376,7 @@ class MusicServer:
             else:
                 blocks = await loop.run_in_executor(renderer, session.render, sizes)
             for block in blocks:
-                frame = session.chunk_frame(block)
-                if not _send_now(ws, frame):
-                    await ws.send(frame)
+                await _send(ws, session.chunk_frame(block))
             client.active_at = time.monotonic()
             if session.renders_ahead():  # the next block renders while this chunk plays
                 await loop.run_in_executor(renderer, session.generator.synthesize_ahead)

@@ -29,6 +29,9 @@ throughput in real-time streams. Each count runs twice: first with sessions
 the server has not met (their own tempo and seed; the styles recur, so some
 notes are cached already), then the same sessions again (the steady state of
 a server that has played this music before: its sound cache is shared).
+Paced sessions (``--pacing realtime``) also show the factor in their steady
+state: the server's CPU from their 5th second to a second before they end,
+without connecting, set-up and the start's burst.
 
 With ``--floor`` the server's engine makes silence at no cost: what is left is the
 server's own cost per chunk (pacing, encoding, sending), the ceiling of its real-time
@@ -120,12 +123,31 @@ async def one_session(url: str, index: int, seconds: float, pacing: str = "asap"
     return frames / 48_000
 
 
-async def measure(url: str, pid: int, sessions: range, seconds: float, pacing: str = "asap",
-                  chunk_ms: int | None = None) -> tuple[float, float]:
+#: Paced sessions' steady state: from this many seconds after they start to a second before they end.
+STEADY_FROM_S = 5.0
+
+
+async def steady_per_core(pid: int, sessions: int, seconds: float) -> float:
+    """Real-time factor per server core of ``sessions`` paced sessions of ``seconds`` in their steady
+    state: the server's CPU from ``STEADY_FROM_S`` to a second before they end (no connecting, no set-up,
+    no start burst)."""
+    await asyncio.sleep(STEADY_FROM_S)
     cpu, start = cpu_of(pid), time.perf_counter()
+    await asyncio.sleep(seconds - 1 - STEADY_FROM_S)
+    return sessions * (time.perf_counter() - start) / (cpu_of(pid) - cpu)
+
+
+async def measure(url: str, pid: int, sessions: range, seconds: float, pacing: str = "asap",
+                  chunk_ms: int | None = None) -> tuple[float, float, float | None]:
+    """The server's real-time factor per core and the wall-clock throughput in real-time streams of
+    ``sessions`` at once, and with realtime pacing (sessions of 10 s or more) the steady state's factor."""
+    cpu, start = cpu_of(pid), time.perf_counter()
+    steady = None
+    if pacing == "realtime" and seconds >= STEADY_FROM_S + 5:
+        steady = asyncio.create_task(steady_per_core(pid, len(sessions), seconds))
     audio = sum(await asyncio.gather(*(one_session(url, i, seconds, pacing, chunk_ms) for i in sessions)))
     wall = time.perf_counter() - start
-    return audio / (cpu_of(pid) - cpu), audio / wall
+    return audio / (cpu_of(pid) - cpu), audio / wall, await steady if steady else None
 
 
 SERVE = """
@@ -175,8 +197,9 @@ def measure_server(session_counts: list[int], seconds: float, pacing: str = "asa
             sessions = range(first, first + n)  # sessions never met before (tempo and seed differ)
             first += n
             for run in ("first", "again"):
-                per_core, streams = asyncio.run(measure(url, pid, sessions, seconds, pacing, chunk_ms))
-                print(f"  {n:3d} sessions, {run}: {per_core:6.1f}x real time per server core, "
+                per_core, streams, steady = asyncio.run(measure(url, pid, sessions, seconds, pacing, chunk_ms))
+                steady_text = f" ({steady:.1f}x in steady state)" if steady else ""
+                print(f"  {n:3d} sessions, {run}: {per_core:6.1f}x real time per server core{steady_text}, "
                       f"{streams:6.1f} real-time streams of wall-clock throughput")
 
 

@@ -66,11 +66,10 @@ class _Beat:
     def of(cls, loop: asyncio.AbstractEventLoop) -> _Beat:
         beat = cls._of_loop.get(loop)
         if beat is None:
-            beat = cls._of_loop[loop] = cls(loop)
+            beat = cls._of_loop[loop] = cls()  # holds no reference to its loop, which may then go
         return beat
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+    def __init__(self) -> None:
         self._due: dict[float, list[tuple[asyncio.Future[None], Step | None]]] = {}
 
     def wake(self, waiter: asyncio.Future[None], when: float, step: Step | None = None) -> None:
@@ -78,7 +77,7 @@ class _Beat:
         waiters = self._due.get(when)
         if waiters is None:
             waiters = self._due[when] = []
-            self._loop.call_at(when, self._release, when)
+            asyncio.get_running_loop().call_at(when, self._release, when)
         waiters.append((waiter, step))
 
     def _release(self, when: float) -> None:

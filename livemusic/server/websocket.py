@@ -364,7 +364,8 @@ class MusicServer:
                 await session.changed.wait()
                 continue
             wake_at = pacer.wake_at(loop.time(), session.position, urgent=session.urgent)
-            if wake_at is not None and await session.changed.wait(wake_at, on_time):
+            step = on_time if session.generator.rewindable else None  # chunks shorter than blocks
+            if wake_at is not None and await session.changed.wait(wake_at, step):
                 continue  # a message came before the chunk was due: look at it first
             session.urgent = False
             sizes = session.next_chunk_sizes(1 if session.pacing.realtime else ASAP_BATCH)

@@ -13,12 +13,12 @@ models ignore unknown keys (a client must tolerate new fields).
 
 from __future__ import annotations
 
-import base64
 import binascii
 import math
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal
 
+from pybase64 import b64decode, b64encode_as_string
 from pydantic import StringConstraints, field_serializer, field_validator, model_validator
 
 from livemusic.playback import CHANNELS, SAMPLE_RATE, PlaybackControl, PlaybackState  # noqa: F401 - re-exported
@@ -244,19 +244,19 @@ class AudioChunk(ServerModel):
 
     @field_serializer("data", when_used="json")
     def _encode_base64(self, value: bytes) -> str:
-        return base64.b64encode(value).decode("ascii")
+        return b64encode_as_string(value)
 
     @field_serializer("livemusic_stems", when_used="json")
     def _encode_stems(self, value: dict[str, bytes] | None) -> dict[str, str] | None:
         if value is None:
             return None
-        return {name: base64.b64encode(pcm).decode("ascii") for name, pcm in value.items()}
+        return {name: b64encode_as_string(pcm) for name, pcm in value.items()}
 
 
 def _b64decode(value: Any) -> Any:
     if isinstance(value, str):
         try:
-            return base64.b64decode(value, validate=True)
+            return b64decode(value, validate=True)  # pybase64: 5 us for a 40 ms chunk, base64's 108 us
         except binascii.Error as exc:
             raise ValueError(f"is not valid base64: {exc}") from None
     return value

@@ -9,6 +9,7 @@ and caches the choices of pitches made from them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -92,6 +93,9 @@ class Phrase:
     arp_shape: int
     variants: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        _freeze(self.drum_u, self.bass_u, self.harm_u, self.lead_u, self.pitch_u, self.contour)  # drawn once
+
 
 @dataclass
 class Bar:
@@ -114,6 +118,9 @@ class Bar:
     next_step: int = 0
     bass_prev: int | None = None
     extra: list = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _freeze(self.drum_u, self.bass_u, self.harm_u, self.lead_u, self.pitch_u, self.vel_u)  # drawn once
 
 
 def at_temperature(p: np.ndarray, temperature: float) -> np.ndarray:
@@ -147,7 +154,7 @@ class Derived:
         self.register, self.width, self.ext, self.drone = g("register"), g("width"), g("ext"), g("drone")
         self.arp, self.vocal = g("arp"), g("vocal")
         self.power, self.humanize = g("power"), g("humanize")
-        self.memo: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.memo: dict[tuple, Choice] = {}
         self.drum_p = None
         if ctl.drums and self.drums > 0.03:
             w = style.weights("g", GROOVES)
@@ -198,8 +205,22 @@ class Derived:
         if len(self.memo) > 4096:
             self.memo.clear()
         _freeze(cands, order, cdf)
-        self.memo[key] = (cands, order, cdf)
-        return cands, order, cdf
+        self.memo[key] = choice = Choice(cands, order, cdf)
+        return choice
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A remembered choice (:meth:`Derived.remember`): the candidates, the ``top_k`` best in order and their
+    cumulative softmax, all read-only. A value: a rewindable generator's snapshot keeps it by reference
+    without walking into it (a tuple it would walk). Unpacks as ``cands, order, cdf``."""
+
+    cands: np.ndarray
+    order: np.ndarray
+    cdf: np.ndarray
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return iter((self.cands, self.order, self.cdf))
 
 
 def _freeze(*arrays: np.ndarray | None) -> None:

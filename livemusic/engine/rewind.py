@@ -67,33 +67,42 @@ class Snapshotter:
         self._restore = restore = []
         kinds = self._kinds
         seen: set[int] = set()
-        stack = list(self._roots)
+        stack: list = []
+        self._walk(self._roots, stack)
         while stack:
             obj = stack.pop()
-            cls = type(obj)
-            kind = kinds.get(cls)
-            if kind is None:
-                kind = kinds[cls] = _kind(cls)
-            if kind == _ATOM or id(obj) in seen:
+            if id(obj) in seen:
                 continue
             seen.add(id(obj))
+            kind = kinds[type(obj)]
             if kind == _ARRAY:
-                if obj.flags.writeable:
-                    restore.append((obj, obj.copy()))
+                restore.append((obj, obj.copy()))
             elif kind == _ITEMS:
-                stack.extend(obj)
+                self._walk(obj, stack)
             elif kind == _LIST:
                 restore.append((obj, list(obj)))
-                stack.extend(obj)
+                self._walk(obj, stack)
             elif kind == _DICT:
                 restore.append((obj, dict(obj)))
-                stack.extend(obj.values())
+                self._walk(obj.values(), stack)
             elif kind == _RANDOM:
                 restore.append((obj, obj.bit_generator.state))
             else:
                 state = vars(obj)
                 restore.append((state, dict(state)))
-                stack.extend(state.values())
+                self._walk(state.values(), stack)
+
+    def _walk(self, children, stack: list) -> None:
+        """Push the ``children`` that hold state (not values nor read-only arrays) onto ``stack``."""
+        kinds = self._kinds
+        for child in children:
+            cls = type(child)
+            kind = kinds.get(cls)
+            if kind is None:
+                kind = kinds[cls] = _kind(cls)
+            if kind == _ATOM or (kind == _ARRAY and not child.flags.writeable):
+                continue
+            stack.append(child)
 
     def restore(self) -> None:
         """Put back the state of the last snapshot taken (it stays valid: a block may be redone twice)."""

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from livemusic.engine.composer import Composer
 from livemusic.engine.plan import Controls, Derived
 from livemusic.engine.rewind import Snapshotter
 from livemusic.engine.style import DEFAULT_STYLE
@@ -40,3 +41,13 @@ def test_the_composers_derived_arrays_and_remembered_choices_are_read_only():
     choice = d.remember(("lead",), (np.arange(60, 72), np.linspace(0.0, 1.0, 12)), 0.5, 4)
     arrays = [d.drum_p, d.bass_p, d.harm_p, d.harm_p_sharp, d.lead_p, *choice]
     assert not any(a.flags.writeable for a in arrays if a is not None)
+
+
+def test_a_phrases_and_a_bars_random_draws_are_read_only():
+    """Drawn once per phrase and bar, they are kept by reference by the snapshot, not copied before every block."""
+    composer = Composer(48_000, seed=1)
+    list(composer.events(0, 48_000, DEFAULT_STYLE, Controls.of(LiveMusicGenerationConfig(), DEFAULT_STYLE)))
+    phrase, bar = composer.phrase, composer.bar
+    arrays = [phrase.drum_u, phrase.bass_u, phrase.harm_u, phrase.lead_u, phrase.pitch_u, phrase.contour,
+              bar.drum_u, bar.bass_u, bar.harm_u, bar.lead_u, bar.pitch_u, bar.vel_u]
+    assert not any(a.flags.writeable for a in arrays)

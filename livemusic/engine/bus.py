@@ -72,7 +72,9 @@ class Bus:
                 swirl = np.sin(ramp * F32(math.pi / 4 * step) + F32(2 * math.pi * (beats / 8 % 1.0)))
                 dry[STEM_HARM] *= 1.0 + np.array([[-depth], [depth]], F32) * swirl
         w = fx.width
-        self._widener.process([dry[i] for i in _WIDENED], (_WIDTH_DRUMS * w, _WIDTH_HARM * w, _WIDTH_LEAD * w))
+        # The stems' sides, when only the mix is made (they cancel in the sends of echoes and reverb, L + R).
+        side = self._widener.process([dry[i] for i in _WIDENED], (_WIDTH_DRUMS * w, _WIDTH_HARM * w, _WIDTH_LEAD * w),
+                                     sum_sides=not with_stems)
         if fx.vinyl > 0.1:
             dry[STEM_HARM] += noise(n, start // n) * F32(0.004 * fx.vinyl)
         if fx.delay > 0.03:  # echoes of harmony and lead, part of each stem
@@ -84,6 +86,9 @@ class Bus:
         wet = self._reverb.process(_reverb_sends(fx.reverb, with_stems) @ dry.reshape(8, n))
         mix = dry.sum(axis=0)
         mix += wet[-1]
+        if side is not None:
+            mix[0] += side
+            mix[1] -= side
         if with_stems:
             dry[_REVERBERATED] += wet[:-1]
         return self.master.process(mix, dry, with_stems, composer.level_db(), composer.section.anchor)

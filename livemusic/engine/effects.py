@@ -72,9 +72,16 @@ class Widener:
         self.lines = [np.zeros(d + self.average, F32) for d in self.delays]
         self.side = np.zeros(0, F32)
 
-    def process(self, stems: list[np.ndarray], gains: tuple[float, ...]) -> None:
-        """Widen each stem ``(2, n)`` in place: side = ``gains[k]`` times the delayed mid."""
+    def process(self, stems: list[np.ndarray], gains: tuple[float, ...], sum_sides: bool = False) -> np.ndarray | None:
+        """Widen each stem ``(2, n)`` in place: side = ``gains[k]`` times the delayed mid.
+
+        With ``sum_sides`` the stems are left as they are and the sum of their sides is
+        returned (None if none): a mix of the stems, widened, is their sum with it added to
+        the left and taken from the right (one side to add, not one a stem). Either way each
+        stem's mid is kept for the next block.
+        """
         m = self.average
+        total = None
         for k, (stem, gain, delay) in enumerate(zip(stems, gains, self.delays)):
             n, keep = stem.shape[1], delay + m
             line = self.lines[k]  # sample j is at time j - keep
@@ -89,14 +96,21 @@ class Widener:
             if len(self.side) != n:
                 self.side = np.zeros(n, F32)
             delayed = line[m:m + n]  # the mid ``delay`` samples ago
-            if self.highpass[k]:
-                total = np.cumsum(line[:m + n].astype(np.float64))  # converted first: twice as fast
-                side = np.subtract(delayed, ((total[m:m + n] - total[:n]) / m).astype(F32), out=self.side)
+            side = self.side if total is None else None
+            if self.highpass[k]:  # less the mean of the ``m`` samples up to it
+                side = np.multiply(_window_sums(line[1:m + n], m, n), F32(-1.0 / m), out=side)
+                side += delayed
                 side *= F32(gain)
             else:
-                side = np.multiply(delayed, F32(gain), out=self.side)
-            stem[0] += side
-            stem[1] -= side
+                side = np.multiply(delayed, F32(gain), out=side)
+            if not sum_sides:
+                stem[0] += side
+                stem[1] -= side
+            elif total is None:
+                total = side
+            else:
+                total += side
+        return total
 
     def snapshot(self) -> list[np.ndarray]:
         """What the next block reads of each line: its last ``delay`` + moving average samples."""
@@ -106,6 +120,25 @@ class Widener:
         """Back to a :meth:`snapshot` (which stays valid)."""
         for line, kept in zip(self.lines, state):
             line[len(line) - len(kept):] = kept
+
+
+def _window_sums(x: np.ndarray, m: int, n: int) -> np.ndarray:
+    """The sums of ``x[j:j + m]`` for ``j`` in ``0..n-1`` (``x`` holds at least ``n + m - 1`` samples), a new array.
+
+    Built from sums of 1, 2, 4... neighbours (each the sum of two of the last), those that
+    make up ``m`` added end to end: a few passes in single precision, where a running sum's
+    difference needs double precision and a sequential scan, several times slower.
+    """
+    total, offset, width, sums = None, 0, 1, x
+    while True:
+        if m & width:
+            part = sums[offset:offset + n]
+            total = part.copy() if total is None else np.add(total, part, out=total)
+            offset += width
+        if 2 * width > m:
+            return total
+        sums = sums[:-width] + sums[width:]
+        width *= 2
 
 
 class LeadRider:

@@ -142,7 +142,14 @@ LEAD_TEMPLATE = np.array([1.0, 0.25, 0.55, 0.25, 0.8, 0.25, 0.55, 0.3, 0.9, 0.25
 
 
 class Derived:
-    """Everything the composer needs from one (style, controls) pair, computed once."""
+    """Everything the composer needs from one (style, controls) pair, computed once.
+
+    A value to a rewindable generator's snapshot (kept by reference, not walked into):
+    nothing changes after construction but :attr:`memo`, a cache of choices that a
+    block rendered again remembers the same.
+    """
+
+    SNAPSHOT_AS_VALUE = True
 
     def __init__(self, style: Style, ctl: Controls, sec: Section = MAIN) -> None:
         self.temp = temp = ctl.temperature * ctl.diversity

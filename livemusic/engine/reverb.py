@@ -122,13 +122,17 @@ class Reverb:
 
     def snapshot(self) -> tuple[int, bool, np.ndarray, np.ndarray, np.ndarray]:
         """What the next block changes: the history slot it overwrites, its input frame's second half,
-        the last output sample it interpolates from, the head and whether stems were on."""
+        the last output sample it interpolates from (of the mix's send alone while stems are off: a block
+        that turns them on clears theirs), the head and whether stems were on."""
         p = self.p
-        return self.head, self.stems_on, self.hist[:, self.head].copy(), self.frame[:, p:].copy(), \
-            self.pairs[..., -1, 1].copy()
+        rows = slice(None) if self.stems_on else slice(-1, None)
+        return self.head, self.stems_on, self.hist[rows, self.head].copy(), self.frame[rows, p:].copy(), \
+            self.pairs[rows, :, -1, 1].copy()
 
     def restore(self, state: tuple[int, bool, np.ndarray, np.ndarray, np.ndarray]) -> None:
         """Back to a :meth:`snapshot` (which stays valid). A history slot and its copy hold the same spectra."""
-        self.head, self.stems_on, slot, self.frame[:, self.p:], self.pairs[..., -1, 1] = state
-        self.hist[:, self.head] = slot
-        self.hist[:, self.head + self.parts] = slot
+        self.head, self.stems_on, slot, frame, last = state
+        rows = slice(None) if self.stems_on else slice(-1, None)
+        self.frame[rows, self.p:], self.pairs[rows, :, -1, 1] = frame, last
+        self.hist[rows, self.head] = slot
+        self.hist[rows, self.head + self.parts] = slot

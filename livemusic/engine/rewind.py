@@ -12,7 +12,10 @@ know about it (the bus keeps its own, smaller snapshots: :meth:`.Bus.snapshot`):
 - a writable numpy array's contents are copied;
 - a NumPy random generator's state is kept;
 - values that cannot change in place (numbers, strings, frozen dataclasses, arrays
-  that are not writable, functions and classes) are kept by reference.
+  that are not writable, functions and classes) are kept by reference, and so are
+  instances of a class that says its instances are values (``SNAPSHOT_AS_VALUE = True``:
+  set once and then only read, but for a cache of what they compute, which a block
+  rendered again computes the same).
 """
 
 from __future__ import annotations
@@ -45,8 +48,8 @@ def _kind(cls: type) -> int:
         return _DICT
     if issubclass(cls, np.random.Generator):
         return _RANDOM
-    if dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen:
-        return _ATOM  # a value (a style, the controls, a section)
+    if dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen or getattr(cls, "SNAPSHOT_AS_VALUE", False):
+        return _ATOM  # a value (a style, the controls, a section, what the composer derives from them)
     return _OBJECT if cls.__dictoffset__ else _ATOM  # instances with attributes, or none (slots)
 
 

@@ -51,3 +51,16 @@ def test_a_phrases_and_a_bars_random_draws_are_read_only():
     arrays = [phrase.drum_u, phrase.bass_u, phrase.harm_u, phrase.lead_u, phrase.pitch_u, phrase.contour,
               bar.drum_u, bar.bass_u, bar.harm_u, bar.lead_u, bar.pitch_u, bar.vel_u]
     assert not any(a.flags.writeable for a in arrays)
+
+
+def test_a_snapshot_keeps_what_the_composer_derives_by_reference():
+    """``Derived`` is a value to the snapshot: not walked into, and its cache of choices is not put back
+    (a block rendered again remembers the same choices)."""
+    d = Derived(DEFAULT_STYLE, Controls.of(LiveMusicGenerationConfig(), DEFAULT_STYLE))
+    holder = SimpleNamespace(derived=d)
+    snapshots = Snapshotter(holder)
+    snapshots.take()
+    d.remember(("lead",), (np.arange(60, 72), np.linspace(0.0, 1.0, 12)), 0.5, 4)
+    holder.derived = None
+    snapshots.restore()
+    assert holder.derived is d and ("lead",) in d.memo

@@ -4,6 +4,7 @@
     python benchmarks/engine_rtf.py --seconds 0 --sessions 8 --pacing realtime --chunk-ms 40   # listeners
     python benchmarks/engine_rtf.py --soundfont /usr/share/sounds/sf2/TimGM6mb.sf2   # the sample tier
     python benchmarks/engine_rtf.py --seconds 0 --sessions 8 --pacing realtime --chunk-ms 40 --floor
+    python benchmarks/engine_rtf.py --seconds 60 --sessions --live 40   # the engine of a live listener's session
 
 For each of three contrasting prompt sets, renders ``seconds`` of a full
 arrangement (drums, bass, harmony, lead, effects, master bus) in the server's
@@ -13,6 +14,10 @@ produces, twice:
 - cold: a fresh process state (the sound cache emptied), the first ``seconds``;
 - warm: after two minutes of the same music, when most notes come from the cache
   (the steady state of a long session, and of a server whose sessions share it).
+
+With ``--live MS`` each preset is rendered as a live listener's session is: a rewindable
+generator (a snapshot before each 200 ms block, so that a change can render it again)
+asked for ``MS`` ms at a time (livemusic's client asks 40).
 
 Acoustic parts are synthesized unless ``--soundfont`` names a General MIDI SoundFont
 to play them from (the sample tier; the soundfont extra must be installed).
@@ -75,22 +80,24 @@ PRESETS: dict[str, tuple[list[WeightedPrompt], LiveMusicGenerationConfig]] = {
 
 
 def measure_generator(prompts: list[WeightedPrompt], config: LiveMusicGenerationConfig, seconds: float,
-                      *, warmup: float = 0.0, stems: bool = False) -> float:
-    """Seconds of audio rendered per second of CPU time, after ``warmup`` untimed seconds."""
-    g = Generator(sample_rate=SAMPLE_RATE)
+                      *, warmup: float = 0.0, stems: bool = False, live_ms: int | None = None) -> float:
+    """Seconds of audio rendered per second of CPU time, after ``warmup`` untimed seconds
+    (with ``live_ms``, as a live listener's session: rewindable, in chunks of that many ms)."""
+    g = Generator(sample_rate=SAMPLE_RATE, rewindable=live_ms is not None)
     g.set_prompts(prompts)
     g.set_config(config)
-    _render(g, warmup, stems)
+    chunk = SAMPLE_RATE * live_ms // 1000 if live_ms else CHUNK
+    _render(g, warmup, stems, chunk)
     start = time.process_time()
-    _render(g, seconds, stems)
+    _render(g, seconds, stems, chunk)
     return seconds / max(time.process_time() - start, 1e-9)
 
 
-def _render(g: Generator, seconds: float, stems: bool) -> None:
+def _render(g: Generator, seconds: float, stems: bool, chunk: int) -> None:
     total = int(seconds * SAMPLE_RATE)
     done = 0
     while done < total:
-        n = min(CHUNK, total - done)
+        n = min(chunk, total - done)
         g.render(n, stems=stems)
         done += n
 
@@ -217,6 +224,8 @@ def main() -> None:
     parser.add_argument("--floor", action="store_true", help="the server's blocks are silence made at no cost: "
                                                              "its own cost per chunk (sending, pacing), engine aside")
     parser.add_argument("--soundfont", help="play acoustic parts from this General MIDI SoundFont (default: synthesized)")
+    parser.add_argument("--live", type=int, metavar="MS", help="render the presets as a live listener's session: "
+                                                               "rewindable, MS ms at a time (the client asks 40)")
     args = parser.parse_args()
     os.environ[SOUNDFONT_ENV] = args.soundfont or "none"  # the server's child process inherits it
     if args.soundfont and sample_bank(SAMPLE_RATE) is None:
@@ -224,15 +233,15 @@ def main() -> None:
     if args.seconds <= 0:  # the server part alone
         measure_server(args.sessions, args.session_seconds, args.pacing, args.chunk_ms, args.floor)
         return
-    print(f"engine real-time factor per core ({args.seconds:g} s per preset, 48 kHz stereo, "
-          f"{CHUNK * 1000 // SAMPLE_RATE} ms chunks"
+    chunks = f"a live listener's session in {args.live} ms chunks" if args.live else f"{CHUNK * 1000 // SAMPLE_RATE} ms chunks"
+    print(f"engine real-time factor per core ({args.seconds:g} s per preset, 48 kHz stereo, {chunks}"
           f"{', with stems' if args.stems else ''}, {'samples from ' + args.soundfont if args.soundfont else 'synthesized'})")
     print(f"  {'preset':28s} {'cold':>8s} {'warm':>8s}")
     colds, warms = [], []
     for name, (prompts, config) in PRESETS.items():
         clear_sound_cache()
-        cold = measure_generator(prompts, config, args.seconds, stems=args.stems)
-        warm = measure_generator(prompts, config, args.seconds, warmup=120.0, stems=args.stems)
+        cold = measure_generator(prompts, config, args.seconds, stems=args.stems, live_ms=args.live)
+        warm = measure_generator(prompts, config, args.seconds, warmup=120.0, stems=args.stems, live_ms=args.live)
         colds.append(cold)
         warms.append(warm)
         print(f"  {name:28s} {cold:7.1f}x {warm:7.1f}x")

@@ -23,7 +23,7 @@ import bisect
 import itertools
 import math
 import secrets
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from livemusic.engine.bus import Bus
 from livemusic.engine.composer import STEPS, Composer, Controls
 from livemusic.engine.dry import DryRing
 from livemusic.engine.played import STEM_NAMES, Player
-from livemusic.engine.rewind import Snapshotter
+from livemusic.engine.rewind import Begun, BlockRewind
 from livemusic.engine.style import DEFAULT_STYLE, Style, mix_prompts
 from livemusic.engine.voicing import warm_risers
 from livemusic.types import (
@@ -51,21 +51,6 @@ MIN_BLOCK_SECONDS = 0.02
 def _settle_beats(guidance: float) -> float:
     """Beats to settle on a new prompt mix: 32 (8 bars) at guidance 0 down to 1 at 6."""
     return 32.0 * (1.0 / 32.0) ** (min(max(guidance, 0.0), 6.0) / 6.0)
-
-
-class _Begun(NamedTuple):
-    """A block's start and the generator's state there (the rest is in the composer's, bus's and ring's undo)."""
-
-    frame: int
-    style: Style
-    target: Style
-    config: LiveMusicGenerationConfig
-    seed: int
-    started: bool
-    ctl: Controls | None
-    reset_pending: bool
-    #: The scheduled changes applied in the block, taken off the schedule.
-    applied: list[tuple[int, int, list[WeightedPrompt] | None, LiveMusicGenerationConfig | None, bool]]
 
 
 #: The master gain of a loop: constant, with headroom for the loudest styles (they learn -5 to -13 dB).
@@ -99,10 +84,9 @@ class Generator:
         self._frame = 0
         self._bus = Bus(sample_rate, self.block, stems=len(STEM_NAMES))
         self.rewindable = rewindable
-        self._composer_at_block = Snapshotter(self._composer) if rewindable else None
-        self._bus_at_block: tuple | None = None
+        self._rewind = BlockRewind(self._composer, self._bus, self._dry) if rewindable else None
         #: The last block's start and the state there, while it can be rendered again (rewindable only).
-        self._begun: _Begun | None = None
+        self._begun: Begun | None = None
         #: A change landed in the last block since it was synthesized: the next render synthesizes it
         #: again (on the server, in a worker thread: never on the event loop that paces every session).
         self._again = False
@@ -319,9 +303,7 @@ class Generator:
         already returned come out the same and are not returned again."""
         begun = self._begun
         returned = self._frame - self._ahead.frames - begun.frame
-        self._composer_at_block.restore()
-        self._bus.restore(self._bus_at_block)
-        self._dry.undo_block()
+        self._rewind.restore()
         (self._frame, self._style, self._target, self._config, self._seed, self._started, self._ctl,
          self._reset_pending) = begun[:8]
         for entry in begun.applied:
@@ -358,9 +340,8 @@ class Generator:
         start = self._frame
         self._dry.begin_block()
         if self.rewindable:
-            self._composer_at_block.take()
-            self._bus_at_block = self._bus.snapshot()
-            self._begun = _Begun(start, self._style, self._target, self._config, self._seed, self._started,
+            self._rewind.take()
+            self._begun = Begun(start, self._style, self._target, self._config, self._seed, self._started,
                                  self._ctl, self._reset_pending, [])
         if self._reset_pending:
             self._reset_pending = False

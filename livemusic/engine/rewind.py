@@ -3,8 +3,10 @@
 A live listener's generator renders 200 ms blocks but sends 40 ms chunks; a change
 that arrives mid-block is made at the first frame not yet sent by rendering the
 block again from a snapshot taken at its start (the frames already sent come out
-the same). The composer is snapshotted generically, so that its modules need not
-know about it (the bus keeps its own, smaller snapshots: :meth:`.Bus.snapshot`):
+the same). :class:`BlockRewind` keeps what that takes; :class:`Begun`, the
+generator's own state at the block's start. The composer is snapshotted
+generically, so that its modules need not know about it (the bus keeps its own,
+smaller snapshots: :meth:`.Bus.snapshot`; the dry ring its undo of a block):
 
 - an object's attributes, a list's items and a dict's entries are kept (shallow) and
   walked on; a restore puts them back into the same objects, so objects shared
@@ -23,9 +25,16 @@ from __future__ import annotations
 import dataclasses
 import enum
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from livemusic.engine.bus import Bus
+    from livemusic.engine.composer import Composer, Controls
+    from livemusic.engine.dry import DryRing
+    from livemusic.engine.style import Style
+    from livemusic.types import LiveMusicGenerationConfig, WeightedPrompt
 
 _ATOMS = (int, float, complex, str, bytes, bool, type(None), enum.Enum, range, slice,
           types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)
@@ -119,3 +128,39 @@ class Snapshotter:
                 target.update(saved)
             else:
                 target.bit_generator.state = saved
+
+
+class Begun(NamedTuple):
+    """A block's start and the generator's state there (the rest is in the composer's, bus's and ring's undo)."""
+
+    frame: int
+    style: Style
+    target: Style
+    config: LiveMusicGenerationConfig
+    seed: int
+    started: bool
+    ctl: Controls | None
+    reset_pending: bool
+    #: The scheduled changes applied in the block, taken off the schedule.
+    applied: list[tuple[int, int, list[WeightedPrompt] | None, LiveMusicGenerationConfig | None, bool]]
+
+
+class BlockRewind:
+    """What a rewindable generator keeps to render its last block again: the composer's state at the block's
+    start (a :class:`Snapshotter`), the bus's own snapshot, and the dry ring's undo of the block."""
+
+    def __init__(self, composer: Composer, bus: Bus, dry: DryRing) -> None:
+        self._composer = Snapshotter(composer)
+        self._bus, self._dry = bus, dry
+        self._bus_state: tuple | None = None
+
+    def take(self) -> None:
+        """Before a block: remember the composer's and the bus's state (the dry ring keeps its undo itself)."""
+        self._composer.take()
+        self._bus_state = self._bus.snapshot()
+
+    def restore(self) -> None:
+        """Back to the start of the last block (the snapshot stays valid: a block may be redone twice)."""
+        self._composer.restore()
+        self._bus.restore(self._bus_state)
+        self._dry.undo_block()

@@ -6,6 +6,7 @@ import datetime
 import importlib.util
 import ipaddress
 import os
+import shutil
 import ssl
 from pathlib import Path
 
@@ -46,6 +47,34 @@ def soundfont(monkeypatch) -> Path:
         return SOUNDFONT
     if os.environ.get("CI"):
         pytest.fail(f"CI tests the sample tier: {reason}")
+    pytest.skip(reason)
+
+
+#: mido's name for RtMidi's JACK API (what MIDO_BACKEND takes).
+JACK = "mido.backends.rtmidi/UNIX_JACK"
+
+
+@pytest.fixture
+def jack():
+    """A running JACK server's MIDI, as a mido backend: real virtual MIDI ports in user space.
+
+    Without one (or without python-rtmidi, or JACK's example clients) the test is skipped, except
+    in CI, which starts one on its dummy driver (``eval "$(.ci/midi-server)"``).
+    """
+    import mido
+
+    backend = mido.Backend(JACK)
+    try:
+        backend.get_input_names()
+        reason = "no jack_midi_dump (apt-get install jackd2)" if shutil.which("jack_midi_dump") is None else None
+    except ImportError:
+        reason = "python-rtmidi is not installed: pip install -e '.[midi]'"
+    except SystemError as exc:  # RtMidi: no server
+        reason = f"no JACK server ({exc}): start one with eval \"$(.ci/midi-server)\""
+    if reason is None:
+        return backend
+    if os.environ.get("CI"):
+        pytest.fail(f"CI tests real MIDI ports: {reason}")
     pytest.skip(reason)
 
 

@@ -55,13 +55,19 @@ JACK = "mido.backends.rtmidi/UNIX_JACK"
 
 
 @pytest.fixture
-def jack():
+def jack(monkeypatch):
     """A running JACK server's MIDI, as a mido backend: real virtual MIDI ports in user space.
 
-    Without one (or without python-rtmidi, or JACK's example clients) the test is skipped, except
-    in CI, which starts one on its dummy driver (``eval "$(.ci/midi-server)"``).
+    The server is ``$LIVEMUSIC_JACK_SERVER`` (set by ``eval "$(.ci/midi-server)"``, which starts one
+    on its dummy driver), else JACK's default; the test and the commands it runs get it as
+    ``JACK_DEFAULT_SERVER``. Without one (or without python-rtmidi, or JACK's example clients) the
+    test is skipped, except in CI.
     """
     import mido
+
+    if os.environ.get("LIVEMUSIC_JACK_SERVER"):
+        monkeypatch.setenv("JACK_DEFAULT_SERVER", os.environ["LIVEMUSIC_JACK_SERVER"])
+    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
 
     backend = mido.Backend(JACK)
     try:

@@ -3,19 +3,25 @@
 Plays drums only (minimal techno, bass muted, only bass and drums) on the embedded engine
 through the same path as ``livemusic play --midi-out`` (session -> ring buffer ->
 PyAudio; notes -> :class:`livemusic.music.midi_out.MidiOut` timed by the audible
-clock) while ``parec`` records the sink's monitor. The MIDI port is a stand-in that
-stamps each kick's note-on with the wall clock (virtual ports need a MIDI service). Each
-is paired with the nearest hit found in the recording (the 3 ms level 15 dB
-over the quiet before it); printed: how many pair within 50 ms, and the median, 5th and 95th
-percentile of (sent - heard) in ms (negative: the note leaves before its hit is heard).
+clock) while ``parec`` records the sink's monitor. By default the MIDI port is a
+stand-in that stamps each kick's note-on with the wall clock as it is sent; with
+``--jack`` the notes go through a real port of a JACK server (``eval "$(.ci/midi-server)"``)
+to JACK's ``jack_midi_dump``, and each is stamped as it arrives there (JACK moves MIDI once a
+period: up to 5.3 ms later at 256 frames). Each is paired with the nearest hit found in the
+recording (the 3 ms level 15 dB over the quiet before it); printed: how many pair within 50 ms,
+and the median, 5th and 95th percentile of (sent - heard) in ms (negative: the note leaves
+before its hit is heard).
 
-    eval "$(.ci/sound-server)"; python benchmarks/midi_out_timing.py [--seconds 10]
+    eval "$(.ci/sound-server)"; python benchmarks/midi_out_timing.py [--seconds 10] [--jack]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import subprocess
+import threading
 import time
 
 import numpy as np
@@ -39,6 +45,42 @@ class StampingPort:
             self.note_ons.append(time.perf_counter())
 
 
+class JackStampingPort:
+    """A real JACK port read by ``jack_midi_dump``: the wall-clock time each kick's note-on reached it."""
+
+    CLIENT = "midi-out-timing"
+
+    def __init__(self) -> None:
+        import mido
+
+        if os.environ.get("LIVEMUSIC_JACK_SERVER"):
+            os.environ["JACK_DEFAULT_SERVER"] = os.environ["LIVEMUSIC_JACK_SERVER"]
+        self.note_ons: list[float] = []
+        self._dump = subprocess.Popen(["stdbuf", "-oL", "jack_midi_dump", self.CLIENT], text=True,
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        jack = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
+        while f"{self.CLIENT}:input" not in jack.get_output_names():
+            time.sleep(0.02)  # the dump registers its port on its own
+        self._port = jack.open_output(f"{self.CLIENT}:input")
+
+    def _read(self) -> None:
+        for line in self._dump.stdout:  # "    128: 99 24 5a note on  (channel  9): ..."
+            words = line.partition(":")[2].split()
+            if words[:2] == ["99", "24"] and int(words[2], 16) > 0:
+                self.note_ons.append(time.perf_counter())
+
+    def send(self, message) -> None:
+        self._port.send(message)
+
+    def close(self) -> None:
+        self._port.close()
+        self._dump.terminate()
+        self._dump.wait()
+        self._reader.join()
+
+
 def kicks(audio: np.ndarray, rise_db: float = 15.0) -> np.ndarray:
     """Sample positions where the 3 ms level first stands ``rise_db`` above its minimum over the 20 ms
     before (a hit out of the quiet between kicks), at most one per 100 ms."""
@@ -56,9 +98,9 @@ def kicks(audio: np.ndarray, rise_db: float = 15.0) -> np.ndarray:
     return np.array(found, dtype=np.int64)
 
 
-async def run(seconds: float) -> None:
+async def run(seconds: float, jack: bool) -> None:
+    port = JackStampingPort() if jack else StampingPort()
     recorder = MonitorRecorder("null.monitor")
-    port = StampingPort()
     stage = await Stage.open(AsyncLiveMusic(backend="embedded").connect(chunk_ms=chunk_ms_for("embedded"),
                                                                        notes=True),
                              buffer_ms=BUFFER_MS["embedded"])
@@ -76,6 +118,9 @@ async def run(seconds: float) -> None:
     finally:
         await stage.close()
         await session.close()
+        if isinstance(port, JackStampingPort):
+            await asyncio.sleep(0.1)  # the last period's notes
+            port.close()
     audio = recorder.stop()
     heard = recorder.t0 + kicks(audio) / RATE
     offsets = []
@@ -83,7 +128,8 @@ async def run(seconds: float) -> None:
         nearest = heard[np.argmin(np.abs(heard - sent))] if len(heard) else np.inf
         if abs(sent - nearest) <= 0.05:
             offsets.append((sent - nearest) * 1000)
-    print(f"MIDI note-on sent vs hit heard, {seconds:g} s of drums, device latency {latency * 1000:.0f} ms: "
+    where = "reached a JACK port" if jack else "sent"
+    print(f"MIDI note-on {where} vs hit heard, {seconds:g} s of drums, device latency {latency * 1000:.0f} ms: "
           f"{len(offsets)} of {len(port.note_ons)} note-ons paired within 50 ms ({len(heard)} kicks found in the recording)")
     if offsets:
         print(f"  sent - heard: median {np.median(offsets):+.1f} ms, 5th pct {np.percentile(offsets, 5):+.1f} ms, "
@@ -93,7 +139,9 @@ async def run(seconds: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
-    asyncio.run(run(parser.parse_args().seconds))
+    parser.add_argument("--jack", action="store_true", help="through a real port of a JACK server")
+    args = parser.parse_args()
+    asyncio.run(run(args.seconds, args.jack))
 
 
 if __name__ == "__main__":

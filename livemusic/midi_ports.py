@@ -18,12 +18,10 @@ it while ports are opened, so a failure is the one line of
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
-from collections.abc import Iterator
 from typing import Any
 
+from livemusic.audio.quiet import quiet_native_stderr
 from livemusic.errors import InvalidInputError
 
 #: The client name virtual ports are made under (``livemusic:NAME`` in JACK).
@@ -32,24 +30,6 @@ CLIENT_NAME = "livemusic"
 _NEEDS = "on Linux this needs the ALSA sequencer (/dev/snd/seq) or a running JACK server"
 #: What RtMidi raises when a MIDI system is absent (e.g. no /dev/snd/seq, no JACK server).
 _RTMIDI_ERRORS = (OSError, RuntimeError, SystemError)
-
-
-@contextlib.contextmanager
-def _quiet_native_stderr() -> Iterator[None]:
-    """Send what native code writes to file descriptor 2 to /dev/null meanwhile (Python's own stderr is kept)."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no file descriptor 2 (an embedding host): nothing to quieten
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def backends() -> list[Any]:
@@ -66,7 +46,7 @@ def backends() -> list[Any]:
 def working_backends() -> tuple[list[Any], list[str]]:
     """The backends of :func:`backends` whose MIDI system answers, and why each other one did not."""
     working, failures = [], []
-    with _quiet_native_stderr():
+    with quiet_native_stderr():
         for backend in backends():
             try:
                 backend.get_input_names()
@@ -88,7 +68,7 @@ def open_port(flag: str, name: str, *, output: bool, extra: str, **options: Any)
         working, failures = working_backends()
     except ImportError:
         raise InvalidInputError(f"{flag} needs python-rtmidi: pip install 'livemusic[{extra}]'") from None
-    with _quiet_native_stderr():
+    with quiet_native_stderr():
         existing = [(backend, found) for backend in working
                     for found in (backend.get_output_names() if output else backend.get_input_names())
                     if name.lower() in found.lower()]
